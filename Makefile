@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install messages compilemessages lint format bench check-deploy clean chromium
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+compilemessages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+# Serve the portal on http://127.0.0.1:$(PORT) with the embedded SQLite database and demo data.
+run: export DEBUG ?= true
+run: install compilemessages
+	mkdir -p $(VAR_DIR)
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py load_demo
+	@echo
+	@echo "  IMDi tilskuddsportal: http://127.0.0.1:$(PORT)/"
+	@echo "  Log in with a demo user from README.md, password demo-passord-2025;"
+	@echo "  IMDi users also need a code from their TOTP secret (README.md lists them)."
+	@echo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The whole suite, browser tests included. DATABASE_URL/REDIS_URL are used when set.
+test: install compilemessages chromium
+	mkdir -p $(VAR_DIR)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+chromium:
+	@bash scripts/ensure-chromium.sh
+
+messages: install
+	$(PY) manage.py makemessages -l nb -l nn -l en --ignore=.venv --ignore=var --no-obsolete --add-location file
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+# Benchmarks (not part of `make test`): make bench ARGS="--counties 3 --calls 5 --applications 50"
+bench: install compilemessages
+	$(PY) bench/run.py $(ARGS)
+
+clean:
+	rm -rf $(VENV) var

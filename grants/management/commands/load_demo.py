@@ -1,0 +1,113 @@
+"""Demo data for ``make run``: three counties, IMDi, the ministry and a user for every role.
+
+Idempotent: a second run changes nothing. Refuses to run with DEBUG off unless told otherwise,
+because the demo users have published passwords and TOTP secrets.
+"""
+
+import datetime as dt
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from grants import seed
+from grants.models import Call
+from portal.models import Delegation, Membership, Organisation, Role, User
+
+DEMO_PASSWORD = "demo-passord-2025"
+
+COUNTIES = [
+    # name, organisation number (demo, valid mod-11), written standard, domain
+    ("Vestland fylkeskommune", "920000002", "nn", "vestland.demo"),
+    ("Innlandet fylkeskommune", "920000010", "nb", "innlandet.demo"),
+    ("Nordland fylkeskommune", "920000029", "nb", "nordland.demo"),
+]
+MINISTRY = ("Arbeids- og inkluderingsdepartementet", "920000037", "nb", "aid.demo")
+
+# email, full name, [(organisation name or "IMDi", role)], TOTP secret for IMDi users
+USERS = [
+    ("saksbehandler@vestland.demo", "Kari Nordmann", [("Vestland fylkeskommune", Role.COUNTY_STAFF)], None),
+    ("direktor@vestland.demo", "Ola Vestheim", [("Vestland fylkeskommune", Role.COUNTY_DIRECTOR)], None),
+    ("fullmakt@vestland.demo", "Siri Fjeld", [("Vestland fylkeskommune", Role.COUNTY_STAFF)], None),
+    ("saksbehandler@innlandet.demo", "Per Hamar", [("Innlandet fylkeskommune", Role.COUNTY_STAFF)], None),
+    ("direktor@innlandet.demo", "Anne Lillehammer", [("Innlandet fylkeskommune", Role.COUNTY_DIRECTOR)], None),
+    ("saksbehandler@nordland.demo", "Nils Bodø", [("Nordland fylkeskommune", Role.COUNTY_STAFF)], None),
+    ("direktor@nordland.demo", "Ingrid Lofoten", [("Nordland fylkeskommune", Role.COUNTY_DIRECTOR)], None),
+    ("saksbehandler1@imdi.demo", "Ali Hassan", [("IMDi", Role.CASEWORKER)], "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+    ("saksbehandler2@imdi.demo", "Maria Berg", [("IMDi", Role.CASEWORKER)], "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"),
+    (
+        "admin@imdi.demo",
+        "Jonas Dahl",
+        [("IMDi", Role.ADMIN), ("IMDi", Role.CASEWORKER)],
+        "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK",
+    ),
+    ("revisor@imdi.demo", "Eva Riksrud", [("IMDi", Role.AUDITOR)], "ONSWG4TFOQYTEMZUONSWG4TFOQYTEMZU"),
+    ("ingen.rolle@demo.demo", "Uten Rolle", [], None),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo organisations, users for every role and the real calls (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="Load even with DEBUG off (benchmarks only: the demo passwords are public).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["allow_without_debug"]:
+            raise CommandError("Demo data has public passwords: refusing with DEBUG off.")
+        call_command("load_calls", stdout=self.stdout)
+        orgs = {"IMDi": Organisation.objects.get(orgnr=seed.IMDI["orgnr"])}
+        for name, orgnr, standard, domain in [*COUNTIES, MINISTRY]:
+            orgs[name], _ = Organisation.objects.get_or_create(
+                orgnr=orgnr,
+                defaults={
+                    "name": name,
+                    "kind": Organisation.Kind.MINISTRY
+                    if (name, orgnr, standard, domain) == MINISTRY
+                    else Organisation.Kind.COUNTY,
+                    "written_standard": standard,
+                    "postal_address": f"Postboks 1\n0001 {name.split()[0]}",
+                    "letter_email": f"post@{domain}",
+                },
+            )
+        counties = [orgs[name] for name, *_ in COUNTIES]
+        for call in Call.objects.filter(year__in=seed.CALL_YEARS, scheme__code=seed.SCHEME["code"]):
+            call.eligible_organisations.add(*counties)
+
+        users = {}
+        for email, full_name, roles, secret in USERS:
+            user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.is_staff = any(role == Role.ADMIN for _, role in roles)
+                user.is_superuser = user.is_staff
+                user.save()
+            EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+            for org_name, role in roles:
+                Membership.objects.get_or_create(user=user, organisation=orgs[org_name], role=role)
+            if secret and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                TOTP.activate(user, secret)
+            users[email] = user
+
+        if not Delegation.objects.filter(grantee=users["fullmakt@vestland.demo"]).exists():
+            today = timezone.localdate()
+            start = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
+            Delegation.objects.create(
+                organisation=orgs["Vestland fylkeskommune"],
+                grantor=users["direktor@vestland.demo"],
+                grantee=users["fullmakt@vestland.demo"],
+                valid_from=start,
+                valid_to=start + dt.timedelta(days=365),
+                reason="Demo: stedfortreder for direktøren i søknadsperioden.",
+            )
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(USERS)} users, password {DEMO_PASSWORD!r}."))

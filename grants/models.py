@@ -1,0 +1,156 @@
+"""Schemes and their yearly calls: what can be applied for, by whom, until when."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Organisation
+
+
+class Scheme(models.Model):
+    """A grant scheme (tilskuddsordning), e.g. one priority area of a circular."""
+
+    code = models.SlugField(_("kode"), max_length=60, unique=True)
+    name = models.CharField(_("navn"), max_length=300)
+    priority_area = models.CharField(_("satsingsområde"), max_length=300, blank=True)
+    owner = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="schemes", verbose_name=_("forvaltes av")
+    )
+    legal_basis = models.TextField(_("hjemmel og retningslinjer"), blank=True)
+
+    class Meta:
+        verbose_name = _("tilskuddsordning")
+        verbose_name_plural = _("tilskuddsordninger")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} – {self.priority_area}" if self.priority_area else self.name
+
+
+class CallQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def open_at(self, moment):
+        return self.published().filter(opens_at__lte=moment, application_deadline__gt=moment)
+
+
+class Call(models.Model):
+    """One year's round of a scheme (utlysning)."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="calls", verbose_name=_("ordning"))
+    year = models.PositiveSmallIntegerField(_("tilskuddsår"))
+    title = models.CharField(_("tittel"), max_length=300)
+    is_published = models.BooleanField(_("publisert"), default=False)
+    introduction = models.TextField(_("innledning"), blank=True)
+    purpose = models.TextField(_("formål"))
+    target_group = models.TextField(_("målgruppe"))
+    who_may_apply = models.TextField(_("hvem kan søke"))
+    conditions = models.TextField(_("vilkår"))
+    assessment = models.TextField(_("slik fordeler IMDi tilskuddet"), blank=True)
+    ineligible_costs = models.TextField(_("utgifter tilskuddet ikke kan dekke"))
+    how_to_apply = models.TextField(_("slik søker dere"), blank=True)
+    appeal_rules = models.TextField(_("klageregler"), blank=True)
+    payment_terms = models.TextField(_("utbetaling"), blank=True)
+    reporting = models.TextField(_("rapportering"), blank=True)
+    opens_at = models.DateTimeField(_("åpner"))
+    application_deadline = models.DateTimeField(_("søknadsfrist"))
+    report_deadline = models.DateTimeField(_("frist for rapport og regnskap"))
+    pot = models.DecimalField(
+        _("ramme (kr)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    max_project_years = models.PositiveSmallIntegerField(_("maksimal prosjektperiode (år)"), default=4)
+    contact_email = models.EmailField(_("kontakt-e-post"))
+    eligible_organisations = models.ManyToManyField(
+        Organisation,
+        related_name="eligible_calls",
+        blank=True,
+        verbose_name=_("hvem kan søke"),
+        limit_choices_to={"kind": Organisation.Kind.COUNTY},
+    )
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("utlysning")
+        verbose_name_plural = _("utlysninger")
+        ordering = ["-year", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "year"], name="call_one_per_scheme_year"),
+            models.CheckConstraint(condition=Q(pot__gte=0), name="call_pot_not_negative"),
+            models.CheckConstraint(
+                condition=Q(application_deadline__gt=models.F("opens_at")), name="call_deadline_after_opening"
+            ),
+            models.CheckConstraint(
+                condition=Q(report_deadline__gt=models.F("application_deadline")),
+                name="call_report_after_application",
+            ),
+            models.CheckConstraint(condition=Q(max_project_years__gte=1), name="call_project_years_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open_at(self, moment) -> bool:
+        return self.is_published and self.opens_at <= moment < self.application_deadline
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_open_at(timezone.now())
+
+    @property
+    def status_label(self) -> str:
+        now = timezone.now()
+        if not self.is_published:
+            return _("Ikke publisert")
+        if now < self.opens_at:
+            return _("Åpner snart")
+        if now < self.application_deadline:
+            return _("Åpen for søknader")
+        return _("Søknadsfristen er ute")
+
+
+class CostCategory(models.Model):
+    """A budget category of a call (R9), in the order the call lists them."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="cost_categories")
+    order = models.PositiveSmallIntegerField(_("rekkefølge"))
+    name = models.CharField(_("navn"), max_length=300)
+    help_text = models.TextField(_("hjelpetekst"), blank=True)
+
+    class Meta:
+        verbose_name = _("kostnadskategori")
+        verbose_name_plural = _("kostnadskategorier")
+        ordering = ["call", "order"]
+        constraints = [models.UniqueConstraint(fields=["call", "order"], name="cost_category_order_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criterion(models.Model):
+    """An assessment criterion of a call (R13)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    order = models.PositiveSmallIntegerField(_("rekkefølge"))
+    name = models.CharField(_("navn"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    max_score = models.PositiveSmallIntegerField(_("høyeste poengsum"), default=6)
+
+    class Meta:
+        verbose_name = _("vurderingskriterium")
+        verbose_name_plural = _("vurderingskriterier")
+        ordering = ["call", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "order"], name="criterion_order_unique"),
+            models.CheckConstraint(condition=Q(max_score__gte=1), name="criterion_max_score_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

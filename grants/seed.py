@@ -1,0 +1,170 @@
+"""The real scheme and its calls, from IMDi's circular (shared/seed). Loaded by ``load_calls``.
+
+Texts are IMDi's own; the 2026 call repeats the 2025 terms with the dates moved a year, as the
+circular says the trial continues in 2026 if the state budget allows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+IMDI = {
+    "name": "Integrerings- og mangfoldsdirektoratet (IMDi)",
+    "orgnr": "987879696",
+    "kind": "directorate",
+    "written_standard": "nb",
+    "postal_address": "Postboks 2832 Tøyen\n0608 Oslo",
+    "letter_email": "post@imdi.no",
+}
+
+SCHEME = {
+    "code": "kvalifisering-integrering-sats3",
+    "name": "Tilskudd til utvikling av kommunale kvalifiserings- og integreringstiltak",
+    "priority_area": ("Satsingsområde 3: Forsøk med nasjonal samarbeidsmodell for tilrettelagt fag- og yrkesopplæring"),
+    "legal_basis": (
+        "Retningslinjer fastsatt av Arbeids- og inkluderingsdepartementet 1. januar 2024 etter § 8 i "
+        "reglement for økonomistyring i staten og kapittel 6 i bestemmelser om økonomistyring i staten."
+    ),
+}
+
+COST_CATEGORIES = [
+    ("Drift av samarbeidet", "For eksempel prosjektledelse, møtevirksomhet og reisekostnader for ansatte."),
+    ("Lærer- og veiledningsressurser", ""),
+    ("Tilrettelegging utover opplæringsloven § 4A-3", ""),
+    ("Individuell oppfølging av deltakere i bedrift", ""),
+    ("Oppfølging av samarbeidende arbeidsgivere", ""),
+    ("Kompetanseheving av lærere og veiledere", ""),
+    ("Tolk ved realkompetansevurdering", ""),
+    ("Læringsfremmende og sosialt miljø i klassen", "Utvikling og opprettholdelse av miljøet i klassen."),
+    (
+        "Reisekostnader for deltakere ved store avstander",
+        "Aktuelt ved en eventuell desentralisert modell.",
+    ),
+    ("Nødvendig utstyr som deltakerne normalt selv må bekoste", ""),
+]
+
+CRITERIA = [
+    (
+        "Samarbeid med arbeidsgivere, opplæringskontor, NAV og kommuner",
+        "Samarbeid om rekruttering til og oppfølging av klassen er etablert, og samarbeidsavtalene er lagt ved.",
+    ),
+    (
+        "Justeringer av samarbeidsavtaler og planlagt aktivitet",
+        "Eventuelle justeringer er beskrevet og begrunnet.",
+    ),
+    (
+        "Erfaringsdeling og evaluering",
+        "Fylkeskommunen bidrar til erfaringsdeling og evaluering og kan justere den regionale "
+        "samarbeidsavtalen i tråd med prinsipper som utvikles i forsøket.",
+    ),
+    (
+        "Nasjonal overføringsverdi",
+        "I hvilken grad fylkeskommunen har funnet løsninger som kan ha overføringsverdi til en nasjonal "
+        "samarbeidsmodell.",
+    ),
+]
+
+TEXTS = {
+    "introduction": (
+        "IMDi etablerte i 2022 et forsøk med å utvikle en nasjonal samarbeidsmodell for tilrettelagt fag- og "
+        "yrkesopplæring for voksne innvandrere. Forsøket gjennomføres i perioden 2022–2026. IMDi har ansvar for "
+        "å forvalte tilskuddsordningen og videreutvikle forsøket i samarbeid med fylkeskommunene som deltar."
+    ),
+    "purpose": (
+        "Formålet med ordningen er å øke kvaliteten og bedre resultatene i kommunenes og fylkeskommunenes "
+        "kvalifiserings- og integreringsarbeid med sikte på å få målgruppen ut i arbeid eller utdanning.\n"
+        "Formålet med satsingsområde 3 er å utvikle en nasjonal samarbeidsmodell for tilrettelagt fag- og "
+        "yrkesopplæring. Forsøket gjennomføres i tre fylker i perioden 2022–2026."
+    ),
+    "target_group": (
+        "Voksne innvandrere som har rett til videregående opplæring etter opplæringsloven § 18-3, men som har "
+        "for lave norskferdigheter til å følge ordinær opplæring uten tilrettelegging. Nyankomne innvandrere som "
+        "er omfattet av introduksjonsloven (jf. § 2 og § 17) eller integreringsloven (jf. § 9 og § 28), er "
+        "prioritert."
+    ),
+    "who_may_apply": "Bare de tre fylkeskommunene som allerede deltar i forsøket, kan søke på nytt.",
+    "conditions": (
+        "Dere skal ha opprettet samarbeid med aktuelle arbeidsgivere, opplæringskontor, NAV og kommuner om "
+        "rekruttering til, og oppfølging av klassen. Samarbeidsavtaler legger dere ved søknaden. Har dere "
+        "justert på tidligere samarbeidsavtaler og/eller planlagt aktivitet, skal dere beskrive og begrunne "
+        "justeringene.\n"
+        "Dere skal bidra til erfaringsdeling fra og evaluering av forsøket, og skal kunne justere den regionale "
+        "samarbeidsavtalen i tråd med prinsipper som IMDi og andre deltakende fylkeskommuner i forsøket "
+        "utvikler. Tiltak som prøves ut lokalt, skal ha nasjonal overføringsverdi.\n"
+        "I tillegg vektlegger IMDi i hvilken grad dere har funnet løsninger som kan ha overføringsverdi til en "
+        "nasjonal samarbeidsmodell."
+    ),
+    "ineligible_costs": (
+        "Dere kan ikke bruke tilskuddsmidlene til ordinær drift eller til investeringer og anskaffelser som "
+        "inngår i ordinær drift."
+    ),
+    "how_to_apply": (
+        "Søknaden leverer dere i denne søknadsportalen. Søknaden skal bekreftes av fylkeskommunedirektøren "
+        "eller etter tildelt fullmakt i portalen."
+    ),
+    "appeal_rules": (
+        "Avgjørelser om tilskudd etter rundskrivet regnes ikke som et enkeltvedtak etter forvaltningsloven § 28, "
+        "jf. forvaltningsloven § 2. Fylkeskommunene kan derfor ikke klage, jf. forvaltningsloven §§ 3 første "
+        "ledd og 28.\n"
+        "Ellers gjelder forvaltningslovens saksbehandlingsregler. En beslutning om å avvise en søknad er et "
+        "enkeltvedtak etter forvaltningsloven § 2 bokstav b, og fylkeskommunene har derfor rett til å klage "
+        "etter forvaltningsloven § 28. Klagefristen er tre uker fra mottakeren får vedtaket, jf. "
+        "forvaltningsloven § 29. Arbeids- og inkluderingsdepartementet er klageinstans. Selve klagen sender "
+        "dere til IMDi."
+    ),
+    "payment_terms": (
+        "IMDi tildeler tilskuddet for ett år av gangen, og midlene utbetales etter at søkeren har akseptert "
+        "tilskuddet. Maksimum prosjektperiode for å motta tilskuddet er fire år."
+    ),
+}
+
+
+def _reporting(year: int) -> str:
+    return (
+        "Dere skal levere årsrapport og eventuelt andre dokumenter som beskriver årets virksomhet. I "
+        "årsrapporten skal dere beskrive samarbeidsmodellen regionalt, utviklingen av samarbeidet, aktiviteter "
+        "i perioden og hvordan tilskuddet er brukt.\n"
+        f"Dere skal levere regnskap med oversikt over prosjektets bokførte inntekter og utgifter i {year}, som "
+        "vedlegg til årsrapporten. Regnskapet skal være godkjent av prosjektansvarlig i fylkeskommunen og "
+        "ansvarlig leder. For fylkeskommuner stilles det ikke krav til attestasjon fra revisor.\n"
+        "Dere skal som hovedregel bruke og regnskapsføre tilskuddet i kalenderåret. For flerårige prosjekter "
+        f"med ubrukte midler i {year} kan dere søke om å videreføre dem til {year + 1}. Ubrukte midler oppgir "
+        f"dere i årsregnskapet for {year}, og beløpet må komme fram i søknaden for {year + 1}.\n"
+        "Hvis dere ikke kan bruke tilskuddet til formålet eller ikke bruker det innen rimelig tid, skal dere "
+        "betale tilbake tilskuddet. Nærmere vilkår går fram av tilskuddsbrevet.\n"
+        "IMDi og Riksrevisjonen kan kontrollere at midlene brukes etter forutsetningene."
+    )
+
+
+def _at(year: int, month: int, day: int, hour: int = 23, minute: int = 59, second: int = 59) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=OSLO)
+
+
+def call_data(year: int) -> dict:
+    return {
+        "title": f"Nasjonal samarbeidsmodell for tilrettelagt fag- og yrkesopplæring {year}",
+        "is_published": True,
+        **TEXTS,
+        "assessment": (
+            f"IMDi fordeler inntil 5 mill. kroner til fylkeskommuner som deltar i forsøket i {year}"
+            + (
+                ", med videreføring i 2026 under forutsetning om bevilgning over statsbudsjettet."
+                if year == 2025
+                else "."
+            )
+        ),
+        "reporting": _reporting(year),
+        "opens_at": _at(year, 1, 6, 9, 0, 0),
+        "application_deadline": _at(year, 2, 10),
+        "report_deadline": _at(year + 1, 2, 1),
+        "pot": Decimal("5000000.00"),
+        "max_project_years": 4,
+        "contact_email": "tuki@imdi.no",
+    }
+
+
+CALL_YEARS = (2025, 2026)

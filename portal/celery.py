@@ -1,0 +1,21 @@
+"""The Celery app. Without REDIS_URL the settings make every task run eagerly, in process."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic work is defined here, in code, and scans the database when it runs: nothing is ever
+# scheduled weeks ahead in the broker.
+app.conf.beat_schedule = {
+    "clear-expired-sessions": {
+        "task": "portal.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=15),
+    },
+}

@@ -1,0 +1,9 @@
+from django.conf import settings
+
+
+def portal(request):
+    return {
+        "active_membership": getattr(request, "membership", None),
+        "memberships": getattr(request, "memberships", []),
+        "site_url": settings.SITE_URL,
+    }

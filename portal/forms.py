@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import COUNTY_ROLES, Organisation, User
+
+OSLO = ZoneInfo(settings.TIME_ZONE)
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=OSLO)
+
+
+class DelegationForm(forms.Form):
+    grantee = forms.ModelChoiceField(
+        label=_("Hvem får fullmakt"),
+        queryset=User.objects.none(),
+        help_text=_("Fullmakt kan bare gis til ansatte i egen fylkeskommune."),
+    )
+    valid_from = forms.DateField(
+        label=_("Gyldig fra og med"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Dato, f.eks. 01.02.2025."),
+    )
+    valid_to = forms.DateField(
+        label=_("Gyldig til og med"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Fullmakten gjelder ut denne dagen."),
+    )
+    reason = forms.CharField(
+        label=_("Begrunnelse"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("For eksempel: «Fravær i søknadsperioden»."),
+    )
+
+    def __init__(self, *args, organisation: Organisation, exclude_user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grantee"].queryset = (
+            User.objects.filter(
+                memberships__organisation=organisation, memberships__role__in=COUNTY_ROLES, is_active=True
+            )
+            .exclude(pk=exclude_user.pk)
+            .distinct()
+            .order_by("full_name")
+        )
+        self.fields["grantee"].label_from_instance = lambda u: f"{u.full_name} ({u.email})"
+        if not self.is_bound:
+            self.initial.setdefault("valid_from", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end:
+            if end < start:
+                self.add_error("valid_to", _("Sluttdatoen må være samme dag som eller etter startdatoen."))
+            elif end < timezone.localdate():
+                self.add_error("valid_to", _("Sluttdatoen kan ikke være passert."))
+        return data
+
+    @property
+    def period(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as aware datetimes: from the start of the first day to the end of the last."""
+        return start_of_day(self.cleaned_data["valid_from"]), start_of_day(
+            self.cleaned_data["valid_to"] + dt.timedelta(days=1)
+        )
+
+
+class ChooseRoleForm(forms.Form):
+    membership = forms.TypedChoiceField(label=_("Rolle"), coerce=int, widget=forms.RadioSelect)
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].choices = [
+            (m.pk, f"{m.get_role_display()} – {m.organisation.name}") for m in memberships
+        ]

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from django.shortcuts import redirect
+
+from portal.models import IMDI_ROLES
+
+ACTIVE_MEMBERSHIP_SESSION_KEY = "portal.membership_id"
+
+# What an IMDi user without a second factor may still reach: setting one up, and leaving.
+MFA_SETUP_URL_NAMES = frozenset(
+    {
+        "mfa_activate_totp",
+        "mfa_index",
+        "mfa_reauthenticate",
+        "account_reauthenticate",
+        "mfa_view_recovery_codes",
+        "mfa_download_recovery_codes",
+        "mfa_generate_recovery_codes",
+        "account_logout",
+        "set_language",
+        "healthz",
+    }
+)
+
+
+class ActiveMembershipMiddleware:
+    """Sets ``request.memberships`` and ``request.membership`` (the one the user acts in)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.memberships = []
+        request.membership = None
+        if request.user.is_authenticated:
+            memberships = list(request.user.memberships.select_related("organisation"))
+            request.memberships = memberships
+            chosen = request.session.get(ACTIVE_MEMBERSHIP_SESSION_KEY)
+            request.membership = next((m for m in memberships if m.pk == chosen), None) or (
+                memberships[0] if memberships else None
+            )
+        return self.get_response(request)
+
+
+def needs_mfa_setup(request) -> bool:
+    if not request.user.is_authenticated:
+        return False
+    if not any(m.role in IMDI_ROLES for m in request.memberships) and not request.user.is_staff:
+        return False
+    return not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+
+
+class MFARequiredMiddleware:
+    """An IMDi user (or anyone with admin access) reaches nothing but MFA set-up until it is done."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.url_name in MFA_SETUP_URL_NAMES:
+            return None
+        if needs_mfa_setup(request):
+            return redirect("mfa_activate_totp")
+        return None

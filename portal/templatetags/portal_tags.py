@@ -1,0 +1,44 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+NBSP = "\u00a0"
+
+ACTION_LABELS = {
+    "delegation.granted": _("Fullmakt gitt"),
+    "delegation.revoked": _("Fullmakt trukket tilbake"),
+    "membership.chosen": _("Rolle valgt"),
+}
+
+
+@register.filter
+def kr(value) -> str:
+    """Format an amount as Norwegians write it: ``kr 1 250 000`` (øre only when there are any)."""
+    if value in (None, ""):
+        return ""
+    amount = Decimal(value)
+    negative = amount < 0
+    amount = abs(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    whole, cents = divmod(amount, 1)
+    digits = f"{int(whole):,}".replace(",", NBSP)
+    text = f"{digits},{int(cents * 100):02d}" if cents else digits
+    return f"kr{NBSP}{'−' if negative else ''}{text}"
+
+
+@register.filter
+def action_label(action: str) -> str:
+    if action in ACTION_LABELS:
+        return ACTION_LABELS[action]
+    if action.startswith("admin."):
+        return _("Endret i administrasjonen (%(what)s)") % {"what": action.removeprefix("admin.")}
+    return action
+
+
+@register.filter
+def role_label(role: str) -> str:
+    from portal.models import Role
+
+    return Role(role).label if role in Role.values else role

@@ -1,0 +1,111 @@
+"""Small factories for the objects tests need. Each returns a saved object."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.utils import timezone
+
+from grants.models import Call, CostCategory, Criterion, Scheme
+from portal.models import Delegation, Membership, Organisation, Role, User
+from portal.validators import orgnr_check_digit
+
+PASSWORD = "test-passord-123"
+_seq = itertools.count(1)
+
+
+def next_orgnr() -> str:
+    while True:
+        base = f"9{next(_seq):07d}"
+        digit = orgnr_check_digit(base)
+        if digit is not None:
+            return f"{base}{digit}"
+
+
+def make_org(name: str | None = None, *, kind: str = Organisation.Kind.COUNTY, standard: str = "nb") -> Organisation:
+    n = next(_seq)
+    return Organisation.objects.create(
+        name=name or f"Testfylke {n}",
+        kind=kind,
+        orgnr=next_orgnr(),
+        written_standard=standard,
+        postal_address="Postboks 1\n0001 Oslo",
+        letter_email=f"post{n}@example.org",
+    )
+
+
+def make_user(email: str | None = None, *, name: str | None = None, roles=(), totp_secret: str | None = None) -> User:
+    n = next(_seq)
+    email = email or f"user{n}@example.org"
+    user = User.objects.create_user(email=email, password=PASSWORD, full_name=name or f"Person {n}")
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    for org, role in roles:
+        Membership.objects.create(user=user, organisation=org, role=role)
+    if totp_secret:
+        TOTP.activate(user, totp_secret)
+    if any(role == Role.ADMIN for _, role in roles):
+        user.is_staff = True
+        user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    return format_hotp_value(hotp_value(secret, int((at or time.time()) // 30)))
+
+
+def has_totp(user: User) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def make_delegation(*, grantor: User, grantee: User, organisation: Organisation, days_from=-1, days_to=30, **extra):
+    now = timezone.now()
+    return Delegation.objects.create(
+        organisation=organisation,
+        grantor=grantor,
+        grantee=grantee,
+        valid_from=now + dt.timedelta(days=days_from),
+        valid_to=now + dt.timedelta(days=days_to),
+        reason=extra.pop("reason", "Ferie"),
+        **extra,
+    )
+
+
+def make_scheme(owner: Organisation) -> Scheme:
+    n = next(_seq)
+    return Scheme.objects.create(code=f"scheme-{n}", name=f"Ordning {n}", owner=owner)
+
+
+def make_call(scheme: Scheme, *, year: int | None = None, eligible=(), open_now: bool = True, **fields) -> Call:
+    now = timezone.now()
+    if open_now:
+        opens, deadline = now - dt.timedelta(days=10), now + dt.timedelta(days=20)
+    else:
+        opens, deadline = now - dt.timedelta(days=60), now - dt.timedelta(days=1)
+    defaults = {
+        "title": f"Utlysning {next(_seq)}",
+        "is_published": True,
+        "purpose": "Formålet",
+        "target_group": "Målgruppen",
+        "who_may_apply": "Fylkeskommunene i forsøket",
+        "conditions": "Vilkårene",
+        "ineligible_costs": "Ordinær drift",
+        "opens_at": opens,
+        "application_deadline": deadline,
+        "report_deadline": deadline + dt.timedelta(days=365),
+        "pot": Decimal("5000000.00"),
+        "contact_email": "tuki@imdi.no",
+    }
+    defaults.update(fields)
+    call = Call.objects.create(scheme=scheme, year=year or (2000 + next(_seq)), **defaults)
+    call.eligible_organisations.add(*eligible)
+    for order, name in enumerate(["Drift av samarbeidet", "Lærerressurser"], start=1):
+        CostCategory.objects.create(call=call, order=order, name=name, help_text=f"Hjelp til {name}")
+    Criterion.objects.create(call=call, order=1, name="Nasjonal overføringsverdi")
+    return call
