@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 compilemessages: install
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 
 # Serve the portal on http://127.0.0.1:$(PORT) with the embedded SQLite database and demo data.
 run: export DEBUG ?= true

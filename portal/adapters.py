@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 
@@ -9,6 +10,16 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         # Accounts are created by IMDi's administrators; ID-porten and staff SSO come later.
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """The first authenticator is set up right after the password login that the MFA
+        requirement sent the user to: asking for the password again there helps nobody. Any
+        later change (a new app, new recovery codes) asks for the password as usual."""
+        if app == "allauth.mfa":
+            user = getattr(context.request, "user", None)
+            if user is not None and user.is_authenticated and not Authenticator.objects.filter(user=user).exists():
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
 
 class MFAAdapter(DefaultMFAAdapter):

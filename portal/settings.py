@@ -224,9 +224,8 @@ if _s3_bucket:
     }
 else:
     _private_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        # No base_url: private files are never served directly, only through views that check access.
-        "OPTIONS": {"location": PRIVATE_FILES_DIR, "base_url": None},
+        "BACKEND": "portal.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_FILES_DIR},
     }
 STORAGES = {
     "default": _private_storage,

@@ -18,6 +18,7 @@ from portal.validators import orgnr_check_digit
 
 PASSWORD = "test-passord-123"
 _seq = itertools.count(1)
+_years = itertools.count(2100)  # calls made by tests never clash with real years
 
 
 def next_orgnr() -> str:
@@ -103,7 +104,7 @@ def make_call(scheme: Scheme, *, year: int | None = None, eligible=(), open_now:
         "contact_email": "tuki@imdi.no",
     }
     defaults.update(fields)
-    call = Call.objects.create(scheme=scheme, year=year or (2000 + next(_seq)), **defaults)
+    call = Call.objects.create(scheme=scheme, year=year or next(_years), **defaults)
     call.eligible_organisations.add(*eligible)
     for order, name in enumerate(["Drift av samarbeidet", "Lærerressurser"], start=1):
         CostCategory.objects.create(call=call, order=order, name=name, help_text=f"Hjelp til {name}")
