@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.utils import translation
 
 from portal.models import IMDI_ROLES
 
@@ -67,3 +70,18 @@ class MFARequiredMiddleware:
         if needs_mfa_setup(request):
             return redirect("mfa_activate_totp")
         return None
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Bokmål unless the user has picked another language with the switcher (a cookie).
+
+    The browser's Accept-Language is not used: a public-sector portal in Norway speaks Norwegian
+    to everyone who has not asked for something else, whatever language their browser is set to.
+    """
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -174,3 +174,15 @@ def test_admin_changes_are_recorded_in_the_audit_log(client, cast):
 def test_admin_login_goes_through_the_portal_login(client, db):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_bokmal_is_the_default_whatever_the_browser_asks_for(client, db):
+    response = client.get(reverse("call_list"), headers={"accept-language": "en-US,en;q=0.9"})
+    assert '<html lang="nb">' in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["nn", "en"])
+def test_the_language_switcher_changes_the_language(client, db, language):
+    response = client.post(reverse("set_language"), {"language": language, "next": reverse("call_list")})
+    assert response.status_code == 302
+    assert f'<html lang="{language}">' in client.get(reverse("call_list")).content.decode()
