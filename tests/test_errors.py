@@ -5,7 +5,6 @@ from django.db import IntegrityError, OperationalError
 from django.urls import reverse
 
 from grants.models import Call
-
 from tests.conftest import login
 
 
