@@ -18,7 +18,7 @@ from portal import access, audit, services
 from portal.audit import Actor
 from portal.dashboard import panels_for
 from portal.forms import ChooseRoleForm, DelegationForm
-from portal.models import COUNTY_ROLES, AuditEvent, Delegation
+from portal.models import AuditEvent, Delegation
 
 
 @require_GET
@@ -47,7 +47,7 @@ def choose_role(request):
 @require_http_methods(["GET", "POST"])
 def delegation_list(request):
     membership = request.membership
-    access.has_role(membership, *COUNTY_ROLES).or_403()
+    access.can_view_delegations(membership).or_403()
     may_manage = access.can_manage_delegations(membership)
     form = None
     if may_manage:

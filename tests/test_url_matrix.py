@@ -1,0 +1,503 @@
+"""Every URL pattern × every role × GET and POST, against a table of expected answers.
+
+The rules the table encodes (STYLE.md, "Access control"; DOMAIN.md, "Who uses it"):
+
+- Deny by default: without login only the public call pages, login (and the pages of its flow),
+  password reset, the language switch and /healthz answer; everything else redirects to login.
+- An object of another organisation is a 404; an action the role may not take is a 403.
+- Auditors read everything and change nothing: every POST they make to a portal write view is a 403.
+- A POST with empty data gets a form with errors (200), or a 403/404/405: never a 500.
+
+A URL pattern that is missing from the table fails the test ("add it to the table"), and so does an
+entry for a pattern that no longer exists. Patterns are named by their full name with namespace
+(``admin:portal_user_change``); unnamed ones by their route (``admin/portal/user/<path:object_id>/``).
+
+The table states what is right, not what the code happens to do: where the two differ, the test
+fails and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from grants.models import Call
+from portal.models import AuditEvent, Delegation
+from tests import factories as f
+from tests.conftest import ROLE_USERS, login
+
+ROLES = list(ROLE_USERS)  # anonymous, stranger, county_staff, county_director, delegate, caseworker, admin, auditor
+METHODS = ("GET", "POST")
+
+# --- Walking the URLconf ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # "namespace:name", or the route when the pattern has no name
+    route: str  # the full route, e.g. "admin/portal/user/<path:object_id>/change/"
+    pattern: URLPattern
+    named: bool
+
+
+def walk(patterns, prefix: str = "", namespace: str | None = None):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace
+            if p.namespace:
+                ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif p.name:
+            yield Entry(f"{namespace}:{p.name}" if namespace else p.name, prefix + str(p.pattern), p, True)
+        else:
+            yield Entry(prefix + str(p.pattern), prefix + str(p.pattern), p, False)
+
+
+def url_entries() -> list[Entry]:
+    entries = list(walk(get_resolver().url_patterns))
+    keys = [e.key for e in entries]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    assert not duplicates, f"URL pattern names used twice (the matrix cannot tell them apart): {duplicates}"
+    return entries
+
+
+def param_names(entry: Entry) -> list[str]:
+    pattern = entry.pattern.pattern
+    if isinstance(pattern, RoutePattern):
+        return list(pattern.converters)
+    return list(pattern.regex.groupindex)
+
+
+# --- Expected answers -------------------------------------------------------------------------
+
+
+class _Self:
+    def __repr__(self) -> str:
+        return "<the requested URL>"
+
+
+SELF = _Self()
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to ``path``; ``next`` is checked when given (SELF: the URL that was requested)."""
+
+    path: str
+    next: str | _Self | None = None
+
+    def __str__(self) -> str:
+        return f"302 → {self.path}" + (f"?next={self.next!r}" if self.next is not None else "")
+
+
+LOGIN = Redirect("/konto/login/", next=SELF)  # LoginRequiredMiddleware, or a view's own login_required
+ADMIN_LOGIN = Redirect("/admin/login/", next=SELF)  # the admin's own check (admin_view)
+
+
+def by_role(default, **overrides) -> dict:
+    unknown = set(overrides) - set(ROLES)
+    assert not unknown, f"unknown roles {unknown}"
+    return {role: overrides.get(role, default) for role in ROLES}
+
+
+def login_required(default, **overrides) -> dict:
+    """Anonymous is sent to login; every logged-in role gets ``default`` unless overridden."""
+    return by_role(default, **{"anonymous": LOGIN, **overrides})
+
+
+def same(get, post=None) -> dict:
+    return {"GET": get, "POST": post if post is not None else get}
+
+
+PUBLIC = by_role(200)
+NOT_ALLOWED = by_role(405)  # a public view that only answers GET
+IMDI = ("caseworker", "admin", "auditor")
+
+# The portal's own views and the public pages.
+EXPECTED: dict[str, dict[str, dict]] = {
+    "dashboard": {"GET": login_required(200), "POST": login_required(405)},
+    # Switching the active role only changes the session; auditors (who may hold several roles)
+    # must be able to do it, so it is not a "write view" for the auditor rule. No role: 403.
+    "choose_role": same(login_required(200, stranger=403)),
+    "delegation_list": {
+        # County roles see their county's fullmakter; IMDi roles read them all.
+        "GET": login_required(200, stranger=403),
+        # Only the director may give fullmakt; the empty form comes back with errors.
+        "POST": login_required(403, county_director=200),
+    },
+    "delegation_detail": {
+        # delegation_a belongs to county A: its staff, director and delegate and IMDi read it.
+        "GET": login_required(200, stranger=403),
+        "POST": login_required(405),
+    },
+    "delegation_revoke": {
+        "GET": login_required(405),
+        # Only county A's director revokes (then sees the delegation again); lower roles 403.
+        "POST": login_required(403, county_director=Redirect("/fullmakter/{delegation_a}/")),
+    },
+    "audit_log": {
+        "GET": login_required(403, admin=200, auditor=200),
+        "POST": login_required(405),
+    },
+    "call_list": {"GET": PUBLIC, "POST": NOT_ALLOWED},
+    "call_detail": {"GET": PUBLIC, "POST": NOT_ALLOWED},
+    "healthz": {"GET": PUBLIC, "POST": NOT_ALLOWED},
+    # Answers with a redirect back ("/" without a safe referrer); only the POST changes language.
+    "set_language": same(by_role(Redirect("/"))),
+    # --- allauth under /konto/ ---
+    # Login: the form for anonymous; a logged-in user is sent on to the dashboard.
+    "account_login": same(by_role(Redirect("/"), anonymous=200)),
+    "account_logout": {
+        "GET": by_role(200, anonymous=Redirect("/konto/login/")),  # a confirmation page
+        "POST": by_role(Redirect("/konto/login/")),
+    },
+    # Pages of the login flow: an inactive account, "we have sent you a verification e-mail",
+    # the link in that e-mail (a dummy key: "link invalid"; POST with it: 404).
+    "account_inactive": {"GET": PUBLIC, "POST": NOT_ALLOWED},
+    "account_email_verification_sent": {"GET": PUBLIC, "POST": NOT_ALLOWED},
+    "account_confirm_email": {"GET": PUBLIC, "POST": by_role(404)},
+    # Accounts are made by IMDi's administrators: anonymous gets allauth's "signup closed" page
+    # (checked by template in CONTENT_CHECKS), a logged-in user is sent to the dashboard.
+    "account_signup": same(by_role(Redirect("/"), anonymous=200)),
+    # Login by code is off: both code pages send you back.
+    "account_confirm_login_code": same(by_role(Redirect("/"), anonymous=Redirect("/konto/login/"))),
+    "mfa_authenticate": same(by_role(Redirect("/"), anonymous=Redirect("/konto/login/"))),
+    # Password reset: public; a dummy key gives the "link invalid" page.
+    "account_reset_password": same(PUBLIC),
+    "account_reset_password_done": {"GET": PUBLIC, "POST": NOT_ALLOWED},
+    "account_reset_password_from_key": same(PUBLIC),
+    "account_reset_password_from_key_done": {"GET": PUBLIC, "POST": NOT_ALLOWED},
+    # The user's own account: login required; an empty POST is a form with errors or a no-op redirect.
+    "account_reauthenticate": same(login_required(200)),
+    # Reauthentication by a code sent by e-mail is switched off (password or second factor only).
+    "account_request_reauthentication_code": same(login_required(403)),
+    "account_confirm_reauthentication_code": same(login_required(403)),
+    "account_email": {"GET": login_required(200), "POST": login_required(Redirect("/konto/email/"))},
+    "account_change_password": same(login_required(200)),
+    "account_set_password": same(login_required(Redirect("/konto/password/change/"))),
+    # MFA. County users and the stranger have no authenticator; IMDi users have TOTP (no recovery
+    # codes), so changing it asks them to reauthenticate first.
+    "mfa_index": {"GET": login_required(200), "POST": login_required(405)},
+    "mfa_reauthenticate": same(login_required(Redirect("/konto/reauthenticate/"), **dict.fromkeys(IMDI, 200))),
+    "mfa_activate_totp": same(
+        login_required(200, **dict.fromkeys(IMDI, Redirect("/konto/reauthenticate/", next=SELF)))
+    ),
+    "mfa_deactivate_totp": same(
+        login_required(404, **dict.fromkeys(IMDI, Redirect("/konto/reauthenticate/", next=SELF)))
+    ),
+    "mfa_generate_recovery_codes": same(
+        login_required(200, **dict.fromkeys(IMDI, Redirect("/konto/reauthenticate/", next=SELF)))
+    ),
+    "mfa_view_recovery_codes": {"GET": login_required(404), "POST": login_required(405)},
+    "mfa_download_recovery_codes": same(login_required(404)),
+}
+
+# --- The Django admin: only the admin role (is_staff) gets in ----------------------------------
+#
+# Anonymous users are sent to login: by LoginRequiredMiddleware for the model views, by the admin's
+# own check (to /admin/login/, which forwards to /konto/login/) for the site views, which Django
+# marks login_not_required. Logged-in users without is_staff are sent to /admin/login/.
+
+NON_ADMINS = [r for r in ROLES if r not in ("anonymous", "admin")]
+
+
+def admin_row(admin, *, anonymous=ADMIN_LOGIN, others=ADMIN_LOGIN) -> dict:
+    return by_role(others, anonymous=anonymous, admin=admin)
+
+
+ADMIN_SITE = {
+    "admin:index": same(admin_row(200)),
+    "admin:app_list": same(admin_row(200)),  # /admin/portal/
+    "admin:password_change": same(admin_row(200)),
+    "admin:password_change_done": {"GET": admin_row(200), "POST": admin_row(405)},
+    "admin:jsi18n": {"GET": admin_row(200), "POST": admin_row(405)},
+    # Requested with app_label/model_name/field_name of Membership.organisation.
+    "admin:autocomplete": {"GET": admin_row(200), "POST": admin_row(405)},
+    # No model has get_absolute_url: Django answers 404.
+    "admin:view_on_site": same(admin_row(404)),
+    # Logging out of the admin is a POST (Django 5); a non-admin is sent to the admin index.
+    "admin:logout": {
+        "GET": admin_row(405, others=Redirect("/admin/")),
+        "POST": admin_row(200, others=Redirect("/admin/")),
+    },
+    # The admin's login is replaced by a redirect to allauth's login (portal/admin_site.py).
+    # A logged-in user without admin access gets a 403 (a redirect to the portal's login would send
+    # them straight back here: a loop); a logged-in admin goes on to the admin.
+    "admin:login": same(by_role(403, anonymous=LOGIN, admin=Redirect("/admin/"))),
+    # Anything else under /admin/: 404 for the admin, login for everyone else (no enumeration).
+    "admin/(?P<url>.*)$": same(admin_row(404)),
+}
+
+# The models registered in the admin and what the admin may do with them there.
+EDITABLE = "editable"
+READ_ONLY = "read-only"  # Delegation (given and revoked in the portal) and AuditEvent (append-only)
+DELETE_ONLY = "delete-only"  # Authenticator: the secret is never shown; deleting one makes the user set up anew
+ADMIN_MODELS = {
+    ("auth", "group"): EDITABLE,
+    ("portal", "user"): EDITABLE,
+    ("portal", "organisation"): EDITABLE,
+    ("portal", "membership"): EDITABLE,
+    ("portal", "delegation"): READ_ONLY,
+    ("portal", "auditevent"): READ_ONLY,
+    ("grants", "scheme"): EDITABLE,
+    ("grants", "call"): EDITABLE,
+    ("account", "emailaddress"): EDITABLE,
+    ("mfa", "authenticator"): DELETE_ONLY,
+}
+
+
+def admin_model_rows(app: str, model: str, kind: str) -> dict:
+    """Model views: empty POSTs give the form with errors (add, change), the confirmation page
+    (delete) or the same page (changelist, history); read-only models refuse add/change/delete."""
+    writable = kind == EDITABLE
+    deletable = kind in (EDITABLE, DELETE_ONLY)
+
+    def row(admin):
+        return admin_row(admin, anonymous=LOGIN)
+
+    change = f"/admin/{app}/{model}/{{object_id}}/change/"
+    return {
+        f"admin:{app}_{model}_changelist": same(row(200)),
+        f"admin:{app}_{model}_add": same(row(200 if writable else 403)),
+        f"admin:{app}_{model}_history": same(row(200)),
+        f"admin:{app}_{model}_delete": same(row(200 if deletable else 403)),
+        f"admin:{app}_{model}_change": {"GET": row(200), "POST": row(200 if writable else 403)},
+        f"admin/{app}/{model}/<path:object_id>/": same(row(Redirect(change))),
+    }
+
+
+for (_app, _model), _kind in ADMIN_MODELS.items():
+    EXPECTED.update(admin_model_rows(_app, _model, _kind))
+EXPECTED.update(ADMIN_SITE)
+# UserAdmin's own page (Django names it auth_user_… whatever the user model is).
+EXPECTED["admin:auth_user_password_change"] = same(admin_row(200, anonymous=LOGIN))
+
+# --- Sample arguments -------------------------------------------------------------------------
+
+
+def sample_objects(cast) -> dict:
+    """One object of each model the admin shows, and what the portal's own URLs take."""
+    return {
+        ("auth", "group"): Group.objects.create(name="Testgruppe"),
+        ("portal", "user"): cast.staff_b,
+        ("portal", "organisation"): cast.county_c,
+        ("portal", "membership"): cast.staff_c.memberships.get(),
+        ("portal", "delegation"): cast.delegation_a,
+        ("portal", "auditevent"): AuditEvent.objects.create(action="test.event", object_repr="Testhendelse"),
+        ("grants", "scheme"): cast.scheme,
+        ("grants", "call"): cast.call,
+        ("account", "emailaddress"): EmailAddress.objects.get(user=cast.staff_b),
+        ("mfa", "authenticator"): Authenticator.objects.get(user=cast.caseworker2),
+    }
+
+
+QUERY_STRINGS = {"admin:autocomplete": "?app_label=portal&model_name=membership&field_name=organisation"}
+UNNAMED_REGEX_URLS = {"admin/(?P<url>.*)$": "/admin/finnes-ikke/"}
+
+
+def sample_kwargs(entry: Entry, cast, objects) -> dict:
+    admin_model = re.match(r"admin/(\w+)/(\w+)/", entry.route)
+    kwargs = {}
+    for name in param_names(entry):
+        if entry.key in ("delegation_detail", "delegation_revoke") and name == "pk":
+            value = cast.delegation_a.pk  # county A's
+        elif entry.key == "call_detail" and name == "pk":
+            value = cast.call.pk
+        elif entry.key == "admin:view_on_site":
+            value = {"content_type_id": ContentType.objects.get_for_model(Call).pk, "object_id": cast.call.pk}[name]
+        elif name in ("object_id", "id") and admin_model and (admin_model[1], admin_model[2]) in objects:
+            value = objects[(admin_model[1], admin_model[2])].pk
+        elif name == "app_label":
+            value = "portal"
+        elif name == "key":
+            value = "ugyldig-nokkel"
+        elif name == "uidb36":
+            value = "zz"
+        else:
+            raise AssertionError(f"No sample value for <{name}> of {entry.key!r}: add one to sample_kwargs().")
+        kwargs[name] = value
+    return kwargs
+
+
+def url_for(entry: Entry, cast, objects) -> str:
+    if entry.key in UNNAMED_REGEX_URLS:
+        return UNNAMED_REGEX_URLS[entry.key]
+    kwargs = sample_kwargs(entry, cast, objects)
+    if entry.named:
+        url = reverse(entry.key, kwargs=kwargs)
+    elif isinstance(entry.pattern.pattern, RegexPattern):
+        raise AssertionError(f"Unnamed regex pattern {entry.key!r}: give it a URL in UNNAMED_REGEX_URLS.")
+    else:
+        url = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m[1]]), entry.route)
+    return url + QUERY_STRINGS.get(entry.key, "")
+
+
+# --- Checks beyond the status -----------------------------------------------------------------
+
+
+def signup_is_closed(response) -> str | None:
+    names = [t.name for t in response.templates]
+    if "account/signup_closed.html" not in names:
+        return f"signup must show the 'closed' page, rendered {names[:3]}"
+    return None
+
+
+CONTENT_CHECKS = {("account_signup", "anonymous"): signup_is_closed}
+
+# --- Comparing --------------------------------------------------------------------------------
+
+
+def describe(response) -> str:
+    if response.status_code in (301, 302, 303, 307, 308):
+        return f"{response.status_code} → {response['Location']}"
+    return str(response.status_code)
+
+
+def mismatch(expected, response, url: str, fill: dict) -> str | None:
+    if isinstance(expected, int):
+        return None if response.status_code == expected else f"expected {expected}"
+    path = expected.path.format(**fill)
+    if response.status_code != 302:
+        return f"expected 302 → {path}"
+    location = urlsplit(response["Location"])
+    if location.path != path:
+        return f"expected 302 → {path}"
+    if expected.next is not None:
+        want = url if expected.next is SELF else expected.next
+        got = parse_qs(location.query).get("next", [None])[0]
+        if got != want:
+            return f"expected 302 → {path}?next={want}"
+    return None
+
+
+def run_matrix(client, cast, role: str) -> tuple[list[str], int]:
+    user = None if role == "anonymous" else getattr(cast, ROLE_USERS[role])
+    objects = sample_objects(cast)
+    problems, requests, logged_in = [], 0, False
+    for entry in url_entries():
+        if entry.key not in EXPECTED:
+            problems.append(f"{entry.key!r} (/{entry.route}) is not in the table: add it to EXPECTED")
+            continue
+        url = url_for(entry, cast, objects)
+        admin_model = re.match(r"admin/(\w+)/(\w+)/", entry.route)
+        fill = {"delegation_a": cast.delegation_a.pk}
+        if admin_model and (admin_model[1], admin_model[2]) in objects:
+            fill["object_id"] = objects[(admin_model[1], admin_model[2])].pk
+        for method in METHODS:
+            if user is not None and not logged_in:  # an earlier POST (a logout) ended the session
+                login(client, user)
+            expected = EXPECTED[entry.key][method][role]
+            requests += 1
+            try:
+                response = client.get(url) if method == "GET" else client.post(url, {})
+            except Exception as error:  # noqa: BLE001 - a crash is a result to report, with the rest
+                problems.append(f"{method} {url} as {role}: raised {error!r} (expected {expected})")
+                logged_in = False
+                continue
+            logged_in = response.wsgi_request.user.is_authenticated
+            problem = mismatch(expected, response, url, fill)
+            if problem is None and (check := CONTENT_CHECKS.get((entry.key, role))):
+                problem = check(response)
+            if problem:
+                problems.append(f"{method} {url} [{entry.key}] as {role}: got {describe(response)}, {problem}")
+    return problems, requests
+
+
+# --- The tests --------------------------------------------------------------------------------
+
+
+def test_table_lists_exactly_the_url_patterns():
+    keys = {entry.key for entry in url_entries()}
+    missing = sorted(keys - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - keys)
+    messages = []
+    if missing:
+        messages.append(f"URL patterns missing from the table (add them to EXPECTED): {missing}")
+    if stale:
+        messages.append(f"Table entries for URL patterns that no longer exist (remove them): {stale}")
+    assert not messages, "\n".join(messages)
+    for key, methods in EXPECTED.items():
+        assert set(methods) == set(METHODS), f"{key}: give both GET and POST"
+        for method, row in methods.items():
+            assert set(row) == set(ROLES), f"{key} {method}: give every role"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_each_role_as_the_table_says(client, cast, role):
+    cache.clear()  # allauth's rate limits live in the cache
+    problems, requests = run_matrix(client, cast, role)
+    assert not problems, f"{len(problems)} of {requests} requests as {role} differ from the table:\n" + "\n".join(
+        problems
+    )
+
+
+def test_other_countys_delegation_is_404_and_lower_role_is_403(client, cast):
+    detail = reverse("delegation_detail", args=[cast.delegation_a.pk])
+    revoke = reverse("delegation_revoke", args=[cast.delegation_a.pk])
+    unpublished = f.make_call(cast.scheme, is_published=False, eligible=[cast.county_a])
+    cases = [
+        # (who, method, url, status)
+        ("director_b", "GET", detail, 404),
+        ("director_b", "POST", revoke, 404),
+        ("staff_b", "GET", detail, 404),
+        ("staff_b", "POST", revoke, 404),
+        ("staff_c", "GET", detail, 404),
+        ("staff_a", "POST", revoke, 403),
+        ("delegate_a", "POST", revoke, 403),
+        ("caseworker", "POST", revoke, 403),
+        ("auditor", "POST", revoke, 403),
+        ("director_a", "GET", reverse("delegation_detail", args=[cast.delegation_a.pk + 10_000]), 404),
+        ("anonymous", "GET", reverse("call_detail", args=[unpublished.pk]), 404),
+        ("staff_a", "GET", reverse("call_detail", args=[unpublished.pk]), 404),
+    ]
+    problems = []
+    for who, method, url, status in cases:
+        if who == "anonymous":
+            client.logout()
+        else:
+            login(client, getattr(cast, who))
+        response = client.get(url) if method == "GET" else client.post(url)
+        if response.status_code != status:
+            problems.append(f"{method} {url} as {who}: got {describe(response)}, expected {status}")
+    assert not problems, "\n".join(problems)
+    cast.delegation_a.refresh_from_db()
+    assert cast.delegation_a.revoked_at is None, "a refused revoke must leave the delegation as it was"
+
+    # County B's director sees county B's delegations only.
+    login(client, cast.director_b)
+    response = client.get(reverse("delegation_list"))
+    assert response.status_code == 200
+    assert cast.delegate_a.full_name not in response.content.decode()
+
+    # County A's director revokes once; a second revoke is refused.
+    login(client, cast.director_a)
+    assert client.post(revoke).status_code == 302
+    assert Delegation.objects.get(pk=cast.delegation_a.pk).revoked_by == cast.director_a
+    assert client.post(revoke).status_code == 403
+
+
+def test_admin_turns_away_logged_in_non_admins_without_a_redirect_loop(client, cast):
+    """A logged-in user without admin access who opens /admin/ must end on a 403, not circle."""
+    problems = []
+    for role in NON_ADMINS:
+        login(client, getattr(cast, ROLE_USERS[role]))
+        url, seen = "/admin/", []
+        response = client.get(url)
+        while response.status_code in (301, 302) and url not in seen and len(seen) < 10:
+            seen.append(url)
+            url = response["Location"]
+            response = client.get(url)
+        if response.status_code != 403:
+            chain = " → ".join([*seen, url])
+            problems.append(f"{role}: {chain} ends with {describe(response)}, expected 403")
+    assert not problems, "\n".join(problems)
