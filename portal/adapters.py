@@ -1,7 +1,12 @@
+import base64
+import hashlib
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
 
 from portal.models import IMDI_ROLES
 
@@ -22,7 +27,26 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().is_reauthentication_required(app=app, **kwargs)
 
 
+def _fernet() -> MultiFernet:
+    """Keys derived from SECRET_KEY (and its fallbacks, so that a key rotation keeps MFA working)."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet(
+        [Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"portal.mfa:{key}".encode()).digest())) for key in keys]
+    )
+
+
 class MFAAdapter(DefaultMFAAdapter):
+    PREFIX = "fernet:"
+
+    def encrypt(self, text: str) -> str:
+        """TOTP secrets are stored encrypted: a copy of the database alone does not give them away."""
+        return self.PREFIX + _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(self.PREFIX):
+            return encrypted_text
+        return _fernet().decrypt(encrypted_text.removeprefix(self.PREFIX).encode()).decode()
+
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         """IMDi users must keep their authenticator app: MFA is required for their roles."""
         user = authenticator.user

@@ -168,3 +168,9 @@ def test_signup_is_closed(client, db):
     )
     assert response.status_code == 200
     assert not __import__("portal.models", fromlist=["User"]).User.objects.filter(email="x@example.org").exists()
+
+
+def test_totp_secrets_are_stored_encrypted(cast):
+    stored = Authenticator.objects.get(user=cast.caseworker, type=Authenticator.Type.TOTP).data["secret"]
+    assert SECRETS["caseworker"] not in stored
+    assert stored.startswith("fernet:")
