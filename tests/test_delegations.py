@@ -122,7 +122,16 @@ def test_delegation_list_shows_only_own_county(client, cast):
     assert [d.organisation for d in page.context["delegations"]] == [cast.county_a]
 
 
-@pytest.mark.parametrize("name", ["caseworker", "stranger"])
-def test_non_county_roles_get_403_on_the_fullmakt_page(client, cast, name):
-    login(client, getattr(cast, name))
+def test_user_without_a_role_gets_403_on_the_fullmakt_page(client, cast):
+    login(client, cast.stranger)
     assert client.get(reverse("delegation_list")).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["caseworker", "auditor"])
+def test_imdi_roles_read_every_countys_fullmakter_but_cannot_give(client, cast, name):
+    f.make_delegation(grantor=cast.director_b, grantee=cast.staff_b, organisation=cast.county_b)
+    login(client, getattr(cast, name))
+    page = client.get(reverse("delegation_list"))
+    assert page.status_code == 200 and page.context["form"] is None
+    assert {d.organisation for d in page.context["delegations"]} == {cast.county_a, cast.county_b}
+    assert give(client, cast).status_code == 403
