@@ -71,7 +71,7 @@ def delegation_list(request):
                 return redirect("delegation_list")
     delegations = (
         access.scope_to_membership(Delegation.objects.all(), membership, org_field="organisation")
-        .select_related("grantor", "grantee", "revoked_by")
+        .select_related("organisation", "grantor", "grantee", "revoked_by")
         .order_by("-valid_from", "-id")
     )
     return render(
