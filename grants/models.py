@@ -37,6 +37,21 @@ class CallQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
+    def for_listing(self):
+        """Only the columns a list shows: a call's long texts stay in the database."""
+        return self.select_related("scheme").only(
+            "id",
+            "title",
+            "year",
+            "is_published",
+            "opens_at",
+            "application_deadline",
+            "report_deadline",
+            "pot",
+            "scheme__name",
+            "scheme__priority_area",
+        )
+
     def open_at(self, moment):
         return self.published().filter(opens_at__lte=moment, application_deadline__gt=moment)
 

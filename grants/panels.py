@@ -15,7 +15,7 @@ def open_calls(request):
         Call.objects.published()
         .filter(eligible_organisations=request.membership.organisation)
         .filter(application_deadline__gt=now)
-        .select_related("scheme")
+        .for_listing()
         .order_by("application_deadline")
     )
     return {"calls": calls, "now": now}
@@ -24,7 +24,7 @@ def open_calls(request):
 @register(Role.CASEWORKER, Role.ADMIN, Role.AUDITOR, template="grants/panels/calls_overview.html", order=10)
 def calls_overview(request):
     now = timezone.now()
-    calls = Call.objects.select_related("scheme").order_by("-year", "title")
+    calls = Call.objects.for_listing().order_by("-year", "title")
     if request.membership.role != Role.ADMIN:
         calls = calls.filter(is_published=True)
     # Current and coming calls first: those whose report deadline has not passed.

@@ -10,7 +10,7 @@ from portal import access
 @login_not_required
 @require_GET
 def call_list(request):
-    calls = Call.objects.published().select_related("scheme").order_by("-year", "title")
+    calls = Call.objects.published().for_listing().order_by("-year", "title")
     return render(request, "grants/call_list.html", {"calls": calls})
 
 

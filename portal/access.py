@@ -154,7 +154,8 @@ def can_apply(membership: Membership | None, call, at) -> Decision:
     """May the active membership's organisation apply to ``call`` now (R3, R4)?"""
     if membership is None or membership.role not in COUNTY_ROLES:
         return deny(_("Bare ansatte i en fylkeskommune kan søke."))
-    if not call.eligible_organisations.filter(pk=membership.organisation_id).exists():
+    # .all() uses the page's prefetched list when there is one
+    if not any(org.pk == membership.organisation_id for org in call.eligible_organisations.all()):
         return deny(
             _("%(org)s kan ikke søke på denne utlysningen. Bare fylkeskommunene som deltar i forsøket, kan søke.")
             % {"org": membership.organisation.name}

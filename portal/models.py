@@ -230,7 +230,7 @@ class Delegation(models.Model):
 class AuditEvent(models.Model):
     """One thing someone did. Append-only: the database refuses UPDATE and DELETE (PostgreSQL)."""
 
-    at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -260,7 +260,10 @@ class AuditEvent(models.Model):
         verbose_name = _("hendelse")
         verbose_name_plural = _("hendelseslogg")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="audit_object_idx"),
+            models.Index(fields=["-at", "-id"], name="audit_newest_first_idx"),
+        ]
         default_permissions = ("view",)
 
     def __str__(self) -> str:

@@ -1,0 +1,146 @@
+"""The pages `make bench` loads, the users it loads them as, and their query counts.
+
+A page is a ``Page(name, role, path)``; ``path`` is a string or a function of the seeded
+``BenchData``. A later issue appends its pages to ``PAGES`` (and, for a new kind of user, a
+function to ``ROLES``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bench.seed import BenchData
+from portal.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
+from portal.models import Membership, Role, User
+
+AUTH_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+ANONYMOUS = "anonymous"
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    role: str  # ANONYMOUS or a key of ROLES
+    path: str | Callable[[BenchData], str]
+
+    def url(self, data: BenchData) -> str:
+        return self.path(data) if callable(self.path) else self.path
+
+
+def _open_call(data: BenchData) -> str:
+    # A published, open call of the scale set (10 cost categories, 4 criteria, every bench county eligible).
+    call = next(c for c in data.calls if c.is_published and c.is_open)
+    return f"/utlysninger/{call.pk}/"
+
+
+def _audit_search(data: BenchData) -> str:
+    return f"/hendelseslogg/?q={data.counties[0].director.email}"
+
+
+PAGES: list[Page] = [
+    Page("call list", ANONYMOUS, "/utlysninger/"),
+    Page("call detail", ANONYMOUS, _open_call),
+    Page("call detail", Role.COUNTY_STAFF, _open_call),
+    Page("dashboard", Role.COUNTY_STAFF, "/"),
+    Page("dashboard", Role.COUNTY_DIRECTOR, "/"),
+    Page("dashboard", Role.CASEWORKER, "/"),
+    Page("dashboard", Role.ADMIN, "/"),
+    Page("dashboard", Role.AUDITOR, "/"),
+    Page("delegations", Role.COUNTY_DIRECTOR, "/fullmakter/"),
+    Page("audit log", Role.AUDITOR, "/hendelseslogg/"),
+    Page("audit log, last page", Role.AUDITOR, "/hendelseslogg/?side=last"),
+    Page("audit log, search", Role.AUDITOR, _audit_search),
+    Page("healthz", ANONYMOUS, "/healthz"),
+]
+
+
+# --- Who loads them ---------------------------------------------------------------------------
+
+
+def _demo(email: str, role: str) -> Callable[[BenchData], Membership]:
+    def pick(data: BenchData) -> Membership:
+        return Membership.objects.select_related("user").get(user__email=email, role=role)
+
+    return pick
+
+
+def _county(attr: str, role: str) -> Callable[[BenchData], Membership]:
+    def pick(data: BenchData) -> Membership:
+        county = data.counties[0]
+        user = county.director if attr == "director" else county.staff[0]
+        return Membership.objects.select_related("user").get(user=user, organisation=county.organisation, role=role)
+
+    return pick
+
+
+# The membership each role acts in: county users from the first bench county (its staff member holds
+# a delegation), IMDi users from the demo data (they have TOTP, so the MFA middleware lets them in).
+ROLES: dict[str, Callable[[BenchData], Membership]] = {
+    Role.COUNTY_STAFF: _county("staff", Role.COUNTY_STAFF),
+    Role.COUNTY_DIRECTOR: _county("director", Role.COUNTY_DIRECTOR),
+    Role.CASEWORKER: _demo("saksbehandler1@imdi.demo", Role.CASEWORKER),
+    Role.ADMIN: _demo("admin@imdi.demo", Role.ADMIN),
+    Role.AUDITOR: _demo("revisor@imdi.demo", Role.AUDITOR),
+}
+
+
+def make_session(user: User, membership: Membership) -> str:
+    """A logged-in session, as allauth's login leaves it, acting in ``membership``."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = AUTH_BACKEND
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[ACTIVE_MEMBERSHIP_SESSION_KEY] = membership.pk
+    store.save()
+    return store.session_key
+
+
+def make_sessions(data: BenchData, roles: set[str], per_role: int) -> dict[str, list[str]]:
+    """``per_role`` sessions for each role (one per load thread: sessions are saved on every request,
+    and one shared row would make the workers wait for each other's row lock)."""
+    sessions: dict[str, list[str]] = {ANONYMOUS: []}
+    for role in sorted(roles - {ANONYMOUS}):
+        membership = ROLES[role](data)
+        sessions[role] = [make_session(membership.user, membership) for _ in range(per_role)]
+    return sessions
+
+
+@dataclass
+class Probe:
+    status: int
+    queries: int
+    sql: list[str]
+    bytes: int
+    stable: bool  # the same count on two warm requests
+
+
+def probe(url: str, session_key: str | None, host: str) -> Probe:
+    """Request ``url`` in this process (same settings and database) and count its queries.
+
+    The first request warms per-process caches; the count is from the next two, which must agree.
+    """
+    client = Client(HTTP_HOST=host)
+    if session_key:
+        client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    client.get(url)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        counts.append(ctx)
+    last = counts[-1]
+    return Probe(
+        status=response.status_code,
+        queries=len(last.captured_queries),
+        sql=[q["sql"] for q in last.captured_queries],
+        bytes=len(response.content),
+        stable=len(counts[0].captured_queries) == len(last.captured_queries),
+    )

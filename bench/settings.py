@@ -1,0 +1,10 @@
+"""Settings for `make bench`: the production settings (DEBUG off, environment as `bench/run.py` sets it)
+with the bench URLs (the portal plus a bare baseline view) and a static root of the bench's own."""
+
+from portal.settings import *  # noqa: F403
+from portal.settings import VAR_DIR
+
+ROOT_URLCONF = "bench.urls"
+
+BENCH_DIR = VAR_DIR / "bench"
+STATIC_ROOT = BENCH_DIR / "static"  # collectstatic runs here: the manifest storage needs it with DEBUG off
