@@ -40,7 +40,7 @@ chromium:
 	@bash scripts/ensure-chromium.sh
 
 messages: install
-	$(PY) manage.py makemessages -l nb -l nn -l en --ignore=.venv --ignore=var --no-obsolete --add-location file
+	DEBUG=true $(PY) manage.py makemessages -l nb -l nn -l en --ignore=.venv --ignore=var --ignore=bench --no-obsolete --add-location file
 
 lint: install
 	$(PY) -m ruff check .

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -210,6 +212,11 @@ class Delegation(models.Model):
 
     def is_valid_at(self, moment) -> bool:
         return self.revoked_at is None and self.valid_from <= moment < self.valid_to
+
+    @property
+    def last_day(self):
+        """The last day the fullmakt holds (``valid_to`` itself is the first moment it no longer does)."""
+        return timezone.localtime(self.valid_to - timedelta(microseconds=1)).date()
 
     @property
     def is_valid_now(self) -> bool:

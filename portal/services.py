@@ -24,9 +24,9 @@ def delegation_grant(
     if grantee == actor.user:
         raise ValidationError({"grantee": _("Du kan ikke gi fullmakt til deg selv.")})
     if not Membership.objects.filter(user=grantee, organisation=organisation, role__in=COUNTY_ROLES).exists():
-        raise ValidationError({"grantee": _("Fullmakt kan bare gis til ansatte i samme fylkeskommune.")})
+        raise ValidationError({"grantee": _("Fullmakt kan bare gis til ansatte i egen fylkeskommune.")})
     if valid_to <= valid_from:
-        raise ValidationError({"valid_to": _("Sluttdatoen må være etter startdatoen.")})
+        raise ValidationError({"valid_to": _("Sluttdatoen må være samme dag som eller etter startdatoen.")})
     if valid_to <= timezone.now():
         raise ValidationError({"valid_to": _("Sluttdatoen kan ikke være passert.")})
     if not reason.strip():

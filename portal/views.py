@@ -35,7 +35,7 @@ def choose_role(request):
         membership = services.membership_choose(request=request, membership_id=form.cleaned_data["membership"])
         messages.success(
             request,
-            _("Du handler nå som %(role)s i %(org)s.")
+            _("Du handler nå i rollen %(role)s (%(org)s).")
             % {"role": membership.get_role_display(), "org": membership.organisation.name},
         )
         return redirect("dashboard")

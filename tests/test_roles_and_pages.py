@@ -181,8 +181,10 @@ def test_bokmal_is_the_default_whatever_the_browser_asks_for(client, db):
     assert '<html lang="nb">' in response.content.decode()
 
 
-@pytest.mark.parametrize("language", ["nn", "en"])
-def test_the_language_switcher_changes_the_language(client, db, language):
+@pytest.mark.parametrize("language, heading", [("nn", "<h1>Utlysingar</h1>"), ("en", "<h1>Calls</h1>")])
+def test_the_language_switcher_changes_the_language(client, db, language, heading):
     response = client.post(reverse("set_language"), {"language": language, "next": reverse("call_list")})
     assert response.status_code == 302
-    assert f'<html lang="{language}">' in client.get(reverse("call_list")).content.decode()
+    html = client.get(reverse("call_list")).content.decode()
+    assert f'<html lang="{language}">' in html
+    assert heading in html

@@ -13,6 +13,12 @@ ACTION_LABELS = {
     "membership.chosen": _("Rolle valgt"),
 }
 
+ADMIN_VERBS = {
+    "created": _("Opprettet i administrasjonen"),
+    "changed": _("Endret i administrasjonen"),
+    "deleted": _("Slettet i administrasjonen"),
+}
+
 
 @register.filter
 def kr(value) -> str:
@@ -33,7 +39,7 @@ def action_label(action: str) -> str:
     if action in ACTION_LABELS:
         return ACTION_LABELS[action]
     if action.startswith("admin."):
-        return _("Endret i administrasjonen (%(what)s)") % {"what": action.removeprefix("admin.")}
+        return ADMIN_VERBS.get(action.rsplit(".", 1)[-1], ADMIN_VERBS["changed"])
     return action
 
 
