@@ -7,4 +7,4 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal: brukere, organisasjoner og tilgang")
 
     def ready(self):
-        from portal import panels  # noqa: F401  (registers the dashboard panels)
+        from portal import panels, signals  # noqa: F401  (registers the dashboard panels and audit receivers)

@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from portal.models import Role
+from portal.models import AuditEvent, Role
 from tests import factories as f
 from tests.conftest import SECRETS, login
 
@@ -174,3 +174,25 @@ def test_totp_secrets_are_stored_encrypted(cast):
     stored = Authenticator.objects.get(user=cast.caseworker, type=Authenticator.Type.TOTP).data["secret"]
     assert SECRETS["caseworker"] not in stored
     assert stored.startswith("fernet:")
+
+
+def test_logins_failures_and_mfa_steps_are_in_the_audit_log(client, cast):
+    post_login(client, "caseworker@example.org", "wrong-password")
+    post_login(client, "nobody@example.org", "wrong-password")
+    post_login(client, "caseworker@example.org")
+    client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    client.post(reverse("mfa_authenticate"), {"code": f.totp_code(SECRETS["caseworker"])})
+    client.post(reverse("account_logout"))
+    events = list(AuditEvent.objects.order_by("id").values_list("action", "actor__email", "ip"))
+    assert events == [
+        ("auth.login_failed", None, "127.0.0.1"),
+        ("auth.login_failed", None, "127.0.0.1"),
+        ("mfa.code_rejected", "caseworker@example.org", "127.0.0.1"),
+        ("auth.logged_in", "caseworker@example.org", "127.0.0.1"),
+        ("auth.logged_out", "caseworker@example.org", "127.0.0.1"),
+    ]
+    # a failed login names the address tried, never whether an account exists
+    assert [e.changes for e in AuditEvent.objects.filter(action="auth.login_failed").order_by("id")] == [
+        {"email": "caseworker@example.org"},
+        {"email": "nobody@example.org"},
+    ]

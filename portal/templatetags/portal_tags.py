@@ -11,6 +11,12 @@ ACTION_LABELS = {
     "delegation.granted": _("Fullmakt gitt"),
     "delegation.revoked": _("Fullmakt trukket tilbake"),
     "membership.chosen": _("Rolle valgt"),
+    "auth.logged_in": _("Logget inn"),
+    "auth.logged_out": _("Logget ut"),
+    "auth.login_failed": _("Mislykket innlogging"),
+    "mfa.authenticator_added": _("Totrinnsinnlogging satt opp"),
+    "mfa.authenticator_removed": _("Totrinnsinnlogging fjernet"),
+    "mfa.code_rejected": _("Feil engangskode"),
 }
 
 ADMIN_VERBS = {
