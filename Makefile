@@ -5,10 +5,12 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install messages compilemessages lint format bench check-deploy clean chromium
+.PHONY: run test install messages compilemessages compilemessages-if-possible lint format bench check-deploy clean chromium
 
 $(VENV)/.installed: requirements.txt
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] != (3, 11))" || \
+	  { echo "The portal needs Python 3.11 (found $$($(PYTHON) --version)); set PYTHON=python3.11"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): on Debian/Ubuntu, apt-get install python3-venv"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
@@ -16,11 +18,18 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 compilemessages: install
+	@bash scripts/ensure-gettext.sh
 	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+# `make run` still starts without gettext, in bokmål only, and says so.
+compilemessages-if-possible: install
+	@if bash scripts/ensure-gettext.sh; then \
+	  DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0; \
+	else echo "Continuing without nynorsk and English."; fi
 
 # Serve the portal on http://127.0.0.1:$(PORT) with the embedded SQLite database and demo data.
 run: export DEBUG ?= true
-run: install compilemessages
+run: install compilemessages-if-possible
 	mkdir -p $(VAR_DIR)
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo

@@ -94,6 +94,7 @@ def bench_env(port: int, database: str) -> dict[str, str]:
         SECRET_KEY=BENCH_SECRET_KEY,
         ALLOWED_HOSTS=HOST,
         SITE_URL=f"http://{HOST}:{port}",
+        EMAIL_HOST=HOST,  # nothing is mailed by the pages the bench loads
         DATABASE_URL=f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}",
         VAR_DIR=env.get("VAR_DIR") or str(BASE_DIR / "var"),
         LOG_LEVEL=env.get("LOG_LEVEL") or "WARNING",

@@ -9,9 +9,6 @@ class SchemeAdmin(AuditedAdmin):
     list_display = ["name", "priority_area", "owner"]
     search_fields = ["name", "priority_area"]
 
-    def _subject(self, obj):
-        return None
-
 
 class CostCategoryInline(admin.TabularInline):
     model = CostCategory
@@ -30,6 +27,3 @@ class CallAdmin(AuditedAdmin):
     list_select_related = ["scheme"]
     filter_horizontal = ["eligible_organisations"]
     inlines = [CostCategoryInline, CriterionInline]
-
-    def _subject(self, obj):
-        return None

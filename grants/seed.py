@@ -141,7 +141,9 @@ def _reporting(year: int) -> str:
 
 
 def _at(year: int, month: int, day: int, hour: int = 23, minute: int = 59, second: int = 59) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=OSLO)
+    """A moment in Norwegian time; a deadline at 23:59 holds to the last microsecond of the day."""
+    microsecond = 999_999 if (hour, minute, second) == (23, 59, 59) else 0
+    return dt.datetime(year, month, day, hour, minute, second, microsecond, tzinfo=OSLO)
 
 
 def call_data(year: int) -> dict:

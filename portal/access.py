@@ -131,11 +131,15 @@ def can_confirm_for(user: User, organisation: Organisation, at) -> Decision:
 
     The reason says on what authority: as director, or by delegation from whom.
     """
+    if not user.is_active:
+        return deny(_("Brukeren er deaktivert."))
     if Membership.objects.filter(user=user, organisation=organisation, role=Role.COUNTY_DIRECTOR).exists():
         return allow(_("som fylkeskommunedirektør"))
     delegation = (
         Delegation.objects.valid_at(at)
         .filter(grantee=user, organisation=organisation)
+        # the holder must still work in the county
+        .filter(grantee__memberships__organisation=organisation, grantee__memberships__role__in=COUNTY_ROLES)
         .select_related("grantor")
         .order_by("valid_to")
         .first()

@@ -1,43 +1,84 @@
+from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.forms.models import model_to_dict
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from portal import audit
-from portal.audit import Actor
-from portal.models import AuditEvent, Delegation, Membership, Organisation, User
+from portal.audit import Actor, client_ip
+from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
+
+SECRET_FIELDS = {"password", "password1", "password2", "data", "secret"}
+
+
+def _plain(value):
+    """A JSON-friendly form of a field value: many-to-many selections become lists of ids."""
+    if hasattr(value, "values_list"):
+        return sorted(value.values_list("pk", flat=True))
+    if isinstance(value, (list, tuple, set)):
+        return sorted(getattr(v, "pk", v) for v in value)
+    if isinstance(value, (str, int, bool, type(None))):
+        return value
+    return str(getattr(value, "pk", value)) if hasattr(value, "pk") else str(value)
+
+
+def model_changes(obj, names, form=None) -> dict:
+    """The changed values of the model's own fields, never a password or a secret.
+
+    Many-to-many values come from the form: they are saved after the object itself.
+    """
+    fields = {f.name: f for f in obj._meta.get_fields() if f.concrete or f.many_to_many}
+    changes = {}
+    for name in names:
+        if name not in fields or name in SECRET_FIELDS:
+            continue
+        value = form.cleaned_data.get(name) if form is not None and fields[name].many_to_many else getattr(obj, name)
+        changes[name] = _plain(value)
+    return changes
+
+
+def admin_actor(request) -> Actor:
+    """Changes in the admin are made in the admin role, whatever role the session acts in."""
+    membership = next((m for m in request.memberships if m.role == Role.ADMIN), None)
+    return Actor(user=request.user, membership=membership, ip=client_ip(request))
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Records every change made through the admin in the audit log."""
+    """Records every change made through the admin in the audit log, inline rows included."""
 
     def _subject(self, obj):
-        return getattr(obj, "organisation", None) if not isinstance(obj, Organisation) else obj
+        if isinstance(obj, Organisation):
+            return obj
+        subject = getattr(obj, "organisation", None)
+        return subject if subject is not None and subject.pk else None
+
+    def _record(self, request, obj, verb, changes):
+        audit.record(
+            actor=admin_actor(request),
+            action=f"admin.{obj._meta.model_name}.{verb}",
+            obj=obj,
+            subject_organisation=self._subject(obj),
+            changes=changes,
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changed = {name: form.cleaned_data.get(name) for name in form.changed_data}
-        changed = {k: (str(v) if not isinstance(v, (str, int, bool, type(None))) else v) for k, v in changed.items()}
-        changed.pop("password", None)
-        audit.record(
-            actor=Actor.from_request(request),
-            action=f"admin.{obj._meta.model_name}.{'changed' if change else 'created'}",
-            obj=obj,
-            subject_organisation=self._subject(obj),
-            changes=changed,
-        )
+        self._record(request, obj, "changed" if change else "created", model_changes(obj, form.changed_data, form))
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            self._record(request, obj, "created", model_changes(obj, [f.name for f in obj._meta.concrete_fields]))
+        for obj, names in formset.changed_objects:
+            self._record(request, obj, "changed", model_changes(obj, names))
+        for obj in formset.deleted_objects:
+            self._record(request, obj, "deleted", model_changes(obj, [f.name for f in obj._meta.concrete_fields]))
 
     def delete_model(self, request, obj):
-        snapshot = {k: str(v) for k, v in model_to_dict(obj).items() if k != "password"}
-        subject = self._subject(obj)
-        audit.record(
-            actor=Actor.from_request(request),
-            action=f"admin.{obj._meta.model_name}.deleted",
-            obj=obj,
-            subject_organisation=subject if subject and subject.pk else None,
-            changes=snapshot,
-        )
+        self._record(request, obj, "deleted", model_changes(obj, [f.name for f in obj._meta.concrete_fields]))
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
@@ -120,7 +161,7 @@ admin.site.unregister(Authenticator)
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(AuditedAdmin):
     """Shows who has which second factor, never the secret. Deleting one makes the user set up
     a new authenticator app at the next login (for someone who lost their phone)."""
 
@@ -137,15 +178,18 @@ class AuthenticatorAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def delete_model(self, request, obj):
-        audit.record(
-            actor=Actor.from_request(request),
-            action="admin.authenticator.deleted",
-            obj=obj.user,
-            changes={"type": obj.type},
-        )
-        super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(AuditedAdmin, AllauthEmailAddressAdmin):
+    pass
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdmin, BaseGroupAdmin):
+    pass

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from portal.models import AuditEvent, Membership, Organisation, User
 
@@ -15,9 +16,18 @@ def client_ip(request) -> str | None:
     proxies = getattr(settings, "NUM_PROXIES", 0)
     if proxies:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        if len(forwarded) >= proxies:
+        if len(forwarded) >= proxies and _is_ip(forwarded[-proxies]):
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR")
+    return remote if remote and _is_ip(remote) else None
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,16 @@ def record(
         changes=changes or {},
         ip=actor.ip,
     )
+
+
+def search(query: str = "") -> QuerySet[AuditEvent]:
+    """Events, newest first, whose action, object or actor contains ``query``."""
+    events = AuditEvent.objects.select_related("organisation", "subject_organisation")
+    if query:
+        events = events.filter(
+            Q(action__icontains=query) | Q(object_repr__icontains=query) | Q(actor_label__icontains=query)
+        )
+    return events
 
 
 def history_for(obj: Model) -> QuerySet[AuditEvent]:

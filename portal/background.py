@@ -23,6 +23,7 @@ def _send(task, args, kwargs) -> None:
 def send_after_commit(task, *args, using: str | None = None, **kwargs) -> None:
     """Queue ``task`` with the given arguments when the current transaction commits.
 
-    If the transaction rolls back, nothing is sent. Outside a transaction it is sent at once.
+    If the transaction rolls back, nothing is sent. Outside a transaction it is sent at once. The
+    data is committed by then, so a failure to send is logged, never turned into an error page.
     """
-    transaction.on_commit(partial(_send, task, args, kwargs), using=using)
+    transaction.on_commit(partial(_send, task, args, kwargs), using=using, robust=True)

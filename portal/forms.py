@@ -1,20 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import COUNTY_ROLES, Organisation, User
-
-OSLO = ZoneInfo(settings.TIME_ZONE)
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=OSLO)
+from portal.dates import start_of_day
+from portal.models import COUNTY_ROLES, Delegation, Organisation, User
 
 
 class DelegationForm(forms.Form):
@@ -57,11 +50,13 @@ class DelegationForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("valid_from"), data.get("valid_to")
-        if start and end:
-            if end < start:
-                self.add_error("valid_to", _("Sluttdatoen må være samme dag som eller etter startdatoen."))
-            elif end < timezone.localdate():
-                self.add_error("valid_to", _("Sluttdatoen kan ikke være passert."))
+        today = timezone.localdate()
+        if start and start < today:
+            self.add_error("valid_from", _("En fullmakt kan ikke gjelde fra før i dag."))
+        if end and end > today + Delegation.MAX_PERIOD:
+            self.add_error("valid_to", _("En fullmakt kan gjelde i høyst fem år."))
+        if start and end and end < start:
+            self.add_error("valid_to", _("Sluttdatoen må være samme dag som eller etter startdatoen."))
         return data
 
     @property

@@ -169,7 +169,10 @@ class Membership(models.Model):
 
 class DelegationQuerySet(models.QuerySet):
     def valid_at(self, moment):
-        return self.filter(revoked_at__isnull=True, valid_from__lte=moment, valid_to__gt=moment)
+        """Fullmakter that held at ``moment``: in their period and not yet revoked then."""
+        return self.filter(valid_from__lte=moment, valid_to__gt=moment).filter(
+            Q(revoked_at__isnull=True) | Q(revoked_at__gt=moment)
+        )
 
 
 class Delegation(models.Model):
@@ -193,6 +196,8 @@ class Delegation(models.Model):
 
     objects = DelegationQuerySet.as_manager()
 
+    MAX_PERIOD = timedelta(days=5 * 366)  # a fullmakt holds for at most five years
+
     class Meta:
         verbose_name = _("fullmakt")
         verbose_name_plural = _("fullmakter")
@@ -211,7 +216,8 @@ class Delegation(models.Model):
         return f"{self.grantor} → {self.grantee} ({self.organisation})"
 
     def is_valid_at(self, moment) -> bool:
-        return self.revoked_at is None and self.valid_from <= moment < self.valid_to
+        not_revoked = self.revoked_at is None or self.revoked_at > moment
+        return not_revoked and self.valid_from <= moment < self.valid_to
 
     @property
     def last_day(self):

@@ -3,6 +3,7 @@ transaction and records the audit event."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from portal import access, audit
 from portal.audit import Actor
+from portal.dates import start_of_day
 from portal.models import COUNTY_ROLES, Delegation, Membership, User
 
 
@@ -27,8 +29,13 @@ def delegation_grant(
         raise ValidationError({"grantee": _("Fullmakt kan bare gis til ansatte i egen fylkeskommune.")})
     if valid_to <= valid_from:
         raise ValidationError({"valid_to": _("Sluttdatoen må være samme dag som eller etter startdatoen.")})
-    if valid_to <= timezone.now():
-        raise ValidationError({"valid_to": _("Sluttdatoen kan ikke være passert.")})
+    now = timezone.now()
+    if valid_from < start_of_day(timezone.localdate(now)):
+        raise ValidationError({"valid_from": _("En fullmakt kan ikke gjelde fra før i dag.")})
+    if valid_to - valid_from > Delegation.MAX_PERIOD + dt.timedelta(days=1):
+        raise ValidationError({"valid_to": _("En fullmakt kan gjelde i høyst fem år.")})
+    if not grantee.is_active:
+        raise ValidationError({"grantee": _("Brukeren er deaktivert.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Skriv hvorfor fullmakten gis.")})
     with transaction.atomic():
@@ -76,19 +83,16 @@ def delegation_revoke(*, actor: Actor, delegation: Delegation) -> Delegation:
     return delegation
 
 
-def membership_choose(*, request, membership_id: int) -> Membership:
-    """Pick which of the user's memberships to act in for the rest of the session."""
-    from portal.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
-
-    membership = next((m for m in request.memberships if m.pk == membership_id), None)
+def membership_choose(*, actor: Actor, membership_id: int) -> Membership:
+    """The user picks which of their memberships to act in; the caller keeps it in the session."""
+    membership = Membership.objects.select_related("organisation").filter(user=actor.user, pk=membership_id).first()
     if membership is None:
         raise PermissionDenied(_("Du har ikke denne rollen."))
-    request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = membership.pk
-    request.membership = membership
     audit.record(
-        actor=Actor.from_request(request),
+        actor=Actor(user=actor.user, membership=membership, ip=actor.ip),
         action="membership.chosen",
         obj=membership,
         subject_organisation=membership.organisation,
+        changes={"from": actor.role},
     )
     return membership

@@ -158,6 +158,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Reauthenticate with the password or the second factor, never with a code sent by e-mail.
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # never mail an address that has no account
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell users when their password or second factor changes
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[IMDi tilskudd] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IMDi tilskuddsportal"
@@ -247,13 +249,15 @@ if EMAIL_HOST:
     EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true.")
     EMAIL_TIMEOUT = 10
-else:
+elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    raise ImproperlyConfigured("EMAIL_HOST must be set when DEBUG is off (password resets are sent by e-mail).")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "IMDi tilskuddsportal <tilskudd@imdi.no>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

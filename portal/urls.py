@@ -20,6 +20,8 @@ urlpatterns = [
     path("utlysninger/<int:pk>/", grants_views.call_detail, name="call_detail"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Before allauth's own: users do not add or switch login addresses themselves.
+    path("konto/email/", views.email_managed, name="email_managed"),
     path("konto/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

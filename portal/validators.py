@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +14,7 @@ def orgnr_check_digit(first_eight: str) -> int | None:
 
 
 def validate_orgnr(value: str) -> None:
-    if len(value) != 9 or not value.isdigit():
+    if not re.fullmatch(r"[0-9]{9}", value):
         raise ValidationError(_("Organisasjonsnummeret må ha ni sifre."), code="orgnr_format")
     if orgnr_check_digit(value[:8]) != int(value[8]):
         raise ValidationError(

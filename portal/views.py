@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,7 +17,8 @@ from portal import access, audit, services
 from portal.audit import Actor
 from portal.dashboard import panels_for
 from portal.forms import ChooseRoleForm, DelegationForm
-from portal.models import AuditEvent, Delegation
+from portal.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
+from portal.models import Delegation
 
 
 @require_GET
@@ -32,7 +32,10 @@ def choose_role(request):
     if not request.memberships:
         access.has_role(None).or_403()
     if request.method == "POST" and form.is_valid():
-        membership = services.membership_choose(request=request, membership_id=form.cleaned_data["membership"])
+        membership = services.membership_choose(
+            actor=Actor.from_request(request), membership_id=form.cleaned_data["membership"]
+        )
+        request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = membership.pk
         messages.success(
             request,
             _("Du handler nå i rollen %(role)s (%(org)s).")
@@ -106,14 +109,15 @@ def delegation_revoke(request, pk: int):
 @require_GET
 def audit_log(request):
     access.can_read_audit_log(request.membership).or_403()
-    events = AuditEvent.objects.select_related("organisation", "subject_organisation")
     query = request.GET.get("q", "").strip()[:100]
-    if query:
-        events = events.filter(
-            Q(action__icontains=query) | Q(object_repr__icontains=query) | Q(actor_label__icontains=query)
-        )
-    page = Paginator(events, 50).get_page(request.GET.get("side"))
+    page = Paginator(audit.search(query), 50).get_page(request.GET.get("side"))
     return render(request, "portal/audit_log.html", {"page": page, "query": query})
+
+
+@require_GET
+def email_managed(request):
+    """Replaces allauth's e-mail page: the address is the login, and IMDi's admins change it."""
+    return render(request, "portal/email_managed.html")
 
 
 @login_not_required
@@ -127,9 +131,12 @@ def healthz(request):
     except Exception:  # noqa: BLE001 - any failure means the database is not usable
         checks["database"] = "error"
     if settings.REDIS_URL:
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
         try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1).ping()
+            client.ping()
         except redis.RedisError:
             checks["broker"] = "error"
+        finally:
+            client.close()
     healthy = "error" not in checks.values()
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)

@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 before=$(mktemp -d)
 cp -r locale "$before/"
+# Whatever happens, leave the checkout's catalogues as they were.
+restore() {
+  for lang in nb nn en; do cp "$before/locale/$lang/LC_MESSAGES/django.po" "locale/$lang/LC_MESSAGES/django.po"; done
+  rm -rf "$before"
+}
+trap restore EXIT
 DEBUG=true $PY manage.py makemessages -l nb -l nn -l en --ignore=.venv --ignore=var --ignore=bench \
   --no-obsolete --add-location file -v 0
 status=0
@@ -29,7 +35,8 @@ for lang in nn en; do
   fi
   msgfmt --check-format -o /dev/null "$po"
 done
-rm -rf locale && cp -r "$before/locale" . && rm -rf "$before"
+restore
+trap - EXIT
 DEBUG=true $PY manage.py compilemessages --ignore=.venv --ignore=var -v 0
 [ $status -eq 0 ] && echo "translations: up to date"
 exit $status

@@ -6,6 +6,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-suite-0123456789abcdef")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DATABASE_URL", "sqlite:///var/test.sqlite3")
+os.environ.setdefault("EMAIL_HOST", "localhost")  # production-like settings; the suite uses locmem
 _REDIS_URL = os.environ.pop("REDIS_URL", None)  # the suite runs tasks eagerly; the Redis test reads this
 
 from portal.settings import *  # noqa: E402,F403

@@ -135,3 +135,46 @@ def test_imdi_roles_read_every_countys_fullmakter_but_cannot_give(client, cast, 
     assert page.status_code == 200 and page.context["form"] is None
     assert {d.organisation for d in page.context["delegations"]} == {cast.county_a, cast.county_b}
     assert give(client, cast).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "field, start_days, end_days, message",
+    [
+        ("valid_from", -10, 5, "En fullmakt kan ikke gjelde fra før i dag."),
+        ("valid_to", 0, 365 * 100, "En fullmakt kan gjelde i høyst fem år."),
+    ],
+)
+def test_fullmakt_cannot_start_in_the_past_or_run_for_ever(client, cast, field, start_days, end_days, message):
+    login(client, cast.director_a)
+    today = timezone.localdate()
+    response = give(
+        client,
+        cast,
+        valid_from=(today + dt.timedelta(days=start_days)).isoformat(),
+        valid_to=(today + dt.timedelta(days=end_days)).isoformat(),
+    )
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field]
+    assert not Delegation.objects.filter(grantee=cast.staff_a).exists()
+
+
+def test_the_service_refuses_a_backdated_fullmakt_whatever_the_form_did(cast):
+    from django.core.exceptions import ValidationError
+
+    from portal import services
+    from portal.audit import Actor
+
+    actor = Actor(user=cast.director_a, membership=cast.director_a.memberships.get())
+    with pytest.raises(ValidationError):
+        services.delegation_grant(
+            actor=actor,
+            grantee=cast.staff_a,
+            valid_from=timezone.now() - dt.timedelta(days=30),
+            valid_to=timezone.now() + dt.timedelta(days=1),
+            reason="Etterpå",
+        )
+
+
+def test_a_holder_who_left_the_county_can_no_longer_confirm(cast):
+    cast.delegate_a.memberships.all().delete()
+    assert not access.can_confirm_for(cast.delegate_a, cast.county_a, timezone.now())

@@ -159,3 +159,29 @@ def test_user_email_is_the_login_and_is_stored_lowercase(db):
     user = f.make_user("Per.Person@Example.ORG")
     assert user.email == "per.person@example.org"
     assert user.check_password(f.PASSWORD)
+
+
+def test_a_fullmakt_revoked_today_still_held_last_week(cast):
+    d = cast.delegation_a
+    last_week_moment = d.valid_from + dt.timedelta(hours=1)
+    d.revoked_at, d.revoked_by = d.valid_from + dt.timedelta(hours=2), cast.director_a
+    d.save()
+    assert d.is_valid_at(last_week_moment)
+    assert list(Delegation.objects.valid_at(last_week_moment)) == [d]
+    assert not d.is_valid_at(d.revoked_at)
+
+
+def test_orgnr_with_other_unicode_digits_is_refused_not_crashed():
+    for value in ["98787969²", "٩٨٧٨٧٩٦٩٦"]:
+        with pytest.raises(ValidationError):
+            validate_orgnr(value)
+
+
+def test_the_deadline_holds_to_the_last_microsecond_of_the_day(cast):
+    from grants import seed
+
+    deadline = seed.call_data(2025)["application_deadline"]
+    cast.call.opens_at = deadline - dt.timedelta(days=30)
+    cast.call.application_deadline = deadline
+    assert cast.call.is_open_at(deadline.replace(microsecond=500_000))
+    assert not cast.call.is_open_at(deadline + dt.timedelta(microseconds=1))

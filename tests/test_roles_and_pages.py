@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from grants.models import Call
 from portal import access
-from portal.models import AuditEvent, Membership, Role, User
+from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
 from tests import factories as f
 from tests.conftest import login
 
@@ -103,10 +103,17 @@ def test_load_calls_is_idempotent_and_loads_2025_and_2026(db):
 
 def test_load_demo_twice_changes_nothing(db, settings):
     settings.DEBUG = True
+
+    def snapshot():
+        return [
+            list(model.objects.order_by("pk").values())
+            for model in (User, Membership, Call, Delegation, Organisation, AuditEvent)
+        ]
+
     call_command("load_demo", stdout=io.StringIO())
-    counts = [m.objects.count() for m in (User, Membership, Call, AuditEvent)]
+    before = snapshot()
     call_command("load_demo", stdout=io.StringIO())
-    assert [m.objects.count() for m in (User, Membership, Call, AuditEvent)] == counts
+    assert snapshot() == before
     assert {m.role for m in Membership.objects.all()} == set(Role.values)
 
 
@@ -188,3 +195,17 @@ def test_the_language_switcher_changes_the_language(client, db, language, headin
     html = client.get(reverse("call_list")).content.decode()
     assert f'<html lang="{language}">' in html
     assert heading in html
+
+
+def test_load_calls_keeps_what_admins_changed_unless_asked_to_update(db):
+    call_command("load_calls", stdout=io.StringIO())
+    call = Call.objects.get(year=2026)
+    call.is_published = False
+    call.pot = 3_000_000
+    call.save()
+    call_command("load_calls", stdout=io.StringIO())
+    call.refresh_from_db()
+    assert (call.is_published, call.pot) == (False, 3_000_000)
+    call_command("load_calls", "--update", stdout=io.StringIO())
+    call.refresh_from_db()
+    assert (call.is_published, call.pot) == (True, 5_000_000)

@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://tilskudd.imdi.no",
     "DATABASE_URL": "postgres://portal@db.internal:5432/portal",
     "REDIS_URL": "redis://redis.internal:6379/0",
+    "EMAIL_HOST": "smtp.internal",
 }
 
 
@@ -42,6 +43,7 @@ def test_check_deploy_is_clean_with_production_values():
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must start with"),
         ({"SITE_URL": "tilskudd.imdi.no"}, "SITE_URL must start with"),
         ({"EMAIL_HOST": "smtp.x", "EMAIL_PORT": "abc"}, "EMAIL_PORT must be a whole number"),
+        ({"EMAIL_HOST": ""}, "EMAIL_HOST must be set when DEBUG is off"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_a_clear_message(overrides, message):
@@ -114,3 +116,13 @@ def test_private_files_are_never_served_from_a_url(settings):
 
     with pytest.raises(ValueError):
         default_storage.url("secret.pdf")
+
+
+def test_a_forged_forwarded_for_header_cannot_break_the_audit_log(rf, settings):
+    from portal.audit import client_ip
+
+    settings.NUM_PROXIES = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="not-an-ip", REMOTE_ADDR="10.0.0.5")
+    assert client_ip(request) == "10.0.0.5"
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="10.0.0.5")
+    assert client_ip(request) == "203.0.113.9"

@@ -1,5 +1,9 @@
-"""Load the real scheme and its 2025 and 2026 calls. Production runs this too; it is idempotent:
-running it again updates the texts and dates and creates nothing twice."""
+"""Load the real scheme and its 2025 and 2026 calls from IMDi's circular.
+
+Production runs this on every start. It only creates what is missing: once a call exists, IMDi's
+admins own it (texts, dates, pot, publication), and a later run leaves their changes alone.
+``--update`` rewrites the calls from the circular on purpose.
+"""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -10,20 +14,30 @@ from portal.models import Organisation
 
 
 class Command(BaseCommand):
-    help = "Create or update the real scheme and its calls (2025, 2026) from IMDi's circular."
+    help = "Create the real scheme and its calls (2025, 2026) from IMDi's circular, if they are missing."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--update", action="store_true", help="Overwrite existing calls with the circular's texts and dates."
+        )
 
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, update=False, **options):
         imdi, _ = Organisation.objects.get_or_create(orgnr=seed.IMDI["orgnr"], defaults=seed.IMDI)
-        scheme, _ = Scheme.objects.update_or_create(code=seed.SCHEME["code"], defaults={**seed.SCHEME, "owner": imdi})
+        scheme, _ = Scheme.objects.get_or_create(code=seed.SCHEME["code"], defaults={**seed.SCHEME, "owner": imdi})
         for year in seed.CALL_YEARS:
-            call, created = Call.objects.update_or_create(scheme=scheme, year=year, defaults=seed.call_data(year))
-            for order, (name, help_text) in enumerate(seed.COST_CATEGORIES, start=1):
-                CostCategory.objects.update_or_create(
-                    call=call, order=order, defaults={"name": name, "help_text": help_text}
-                )
-            for order, (name, description) in enumerate(seed.CRITERIA, start=1):
-                Criterion.objects.update_or_create(
-                    call=call, order=order, defaults={"name": name, "description": description}
-                )
-            self.stdout.write(f"{'Created' if created else 'Updated'} call {call.year}: {call.title}")
+            if update:
+                call, created = Call.objects.update_or_create(scheme=scheme, year=year, defaults=seed.call_data(year))
+            else:
+                call, created = Call.objects.get_or_create(scheme=scheme, year=year, defaults=seed.call_data(year))
+            if created or update:
+                for order, (name, help_text) in enumerate(seed.COST_CATEGORIES, start=1):
+                    CostCategory.objects.update_or_create(
+                        call=call, order=order, defaults={"name": name, "help_text": help_text}
+                    )
+                for order, (name, description) in enumerate(seed.CRITERIA, start=1):
+                    Criterion.objects.update_or_create(
+                        call=call, order=order, defaults={"name": name, "description": description}
+                    )
+            verb = "Created" if created else ("Updated" if update else "Kept")
+            self.stdout.write(f"{verb} call {call.year}: {call.title}")

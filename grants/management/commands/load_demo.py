@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from grants import seed
 from grants.models import Call
+from portal.dates import start_of_day
 from portal.models import Delegation, Membership, Organisation, Role, User
 
 DEMO_PASSWORD = "demo-passord-2025"
@@ -100,8 +101,7 @@ class Command(BaseCommand):
             users[email] = user
 
         if not Delegation.objects.filter(grantee=users["fullmakt@vestland.demo"]).exists():
-            today = timezone.localdate()
-            start = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
+            start = start_of_day(timezone.localdate())
             Delegation.objects.create(
                 organisation=orgs["Vestland fylkeskommune"],
                 grantor=users["direktor@vestland.demo"],
