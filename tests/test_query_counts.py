@@ -74,3 +74,15 @@ def test_delegation_history_page(client, cast):
             audit.record(actor=Actor(user=cast.director_a), action="delegation.granted", obj=cast.delegation_a)
 
     assert_constant_queries(client, url, add)
+
+
+def test_delegation_list_for_an_auditor_across_counties(client, cast):
+    login(client, cast.auditor)
+
+    def add(n):
+        for i in range(n):
+            county, director = (cast.county_a, cast.director_a) if i % 2 else (cast.county_b, cast.director_b)
+            grantee = f.make_user(roles=[(county, Role.COUNTY_STAFF)])
+            f.make_delegation(grantor=director, grantee=grantee, organisation=county)
+
+    assert_constant_queries(client, reverse("delegation_list"), add)
