@@ -28,9 +28,9 @@ def dashboard(request):
 
 @require_http_methods(["GET", "POST"])
 def choose_role(request):
-    form = ChooseRoleForm(request.POST or None, memberships=request.memberships)
     if not request.memberships:
         access.has_role(None).or_403()
+    form = ChooseRoleForm(request.POST or None, memberships=request.memberships)
     if request.method == "POST" and form.is_valid():
         membership = services.membership_choose(
             actor=Actor.from_request(request), membership_id=form.cleaned_data["membership"]
