@@ -154,8 +154,11 @@ def can_confirm_for(user: User, organisation: Organisation, at) -> Decision:
 # --- Calls ------------------------------------------------------------------------------------
 
 
-def can_apply(membership: Membership | None, call, at) -> Decision:
-    """May the active membership's organisation apply to ``call`` now (R3, R4)?"""
+def can_apply(membership: Membership | None, call, at, *, deadline=None) -> Decision:
+    """May the active membership's organisation apply to ``call`` now (R3, R4)?
+
+    ``deadline`` is the county's own deadline when IMDi has extended it (``grants`` knows that).
+    """
     if membership is None or membership.role not in COUNTY_ROLES:
         return deny(_("Bare ansatte i en fylkeskommune kan søke."))
     # .all() uses the page's prefetched list when there is one
@@ -164,9 +167,10 @@ def can_apply(membership: Membership | None, call, at) -> Decision:
             _("%(org)s kan ikke søke på denne utlysningen. Bare fylkeskommunene som deltar i forsøket, kan søke.")
             % {"org": membership.organisation.name}
         )
-    if not call.is_open_at(at):
-        if at < call.opens_at:
-            return deny(_("Utlysningen er ikke åpnet ennå."))
+    deadline = max(deadline or call.application_deadline, call.application_deadline)
+    if not call.is_published or at < call.opens_at:
+        return deny(_("Utlysningen er ikke åpnet ennå."))
+    if at >= deadline:
         return deny(_("Søknadsfristen er ute."))
     return allow(_("%(org)s kan søke.") % {"org": membership.organisation.name})
 

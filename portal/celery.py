@@ -18,4 +18,8 @@ app.conf.beat_schedule = {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "sweep-receipts": {
+        "task": "grants.tasks.sweep_receipts",
+        "schedule": crontab(minute="*/5"),
+    },
 }

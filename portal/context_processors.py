@@ -6,4 +6,5 @@ def portal(request):
         "active_membership": getattr(request, "membership", None),
         "memberships": getattr(request, "memberships", []),
         "site_url": settings.SITE_URL,
+        "session_seconds": settings.SESSION_COOKIE_AGE,
     }

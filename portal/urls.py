@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from grants import views as grants_views
+from grants.views import calls as grants_views
 from portal import views
 from portal.admin_site import use_portal_login
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("hendelseslogg/", views.audit_log, name="audit_log"),
     path("utlysninger/", grants_views.call_list, name="call_list"),
     path("utlysninger/<int:pk>/", grants_views.call_detail, name="call_detail"),
+    path("", include("grants.urls")),
+    path("konto/okt/forleng/", views.session_extend, name="session_extend"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # Before allauth's own: users do not add or switch login addresses themselves.

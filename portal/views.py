@@ -140,3 +140,10 @@ def healthz(request):
             client.close()
     healthy = "error" not in checks.values()
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+@require_POST
+def session_extend(request):
+    """Keep the session alive (the page's "extend" button before it expires). The request itself
+    renews the session (SESSION_SAVE_EVERY_REQUEST); the answer says when it now expires."""
+    return JsonResponse({"expires_in": request.session.get_expiry_age()})

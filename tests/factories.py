@@ -110,3 +110,103 @@ def make_call(scheme: Scheme, *, year: int | None = None, eligible=(), open_now:
         CostCategory.objects.create(call=call, order=order, name=name, help_text=f"Hjelp til {name}")
     Criterion.objects.create(call=call, order=1, name="Nasjonal overføringsverdi")
     return call
+
+
+# --- Applications -----------------------------------------------------------------------------
+
+TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+COMPLETE_ANSWERS = {
+    "prosjekt": {
+        "title": "Samarbeid om fagbrev",
+        "summary": "Klasse for voksne innvandrere som tar fagbrev.",
+        "cooperation_model": "Fylket, NAV, kommunene og opplæringskontorene møtes hver måned.",
+        "participants_planned": 14,
+        "recruitment": "NAV og kommunene foreslår deltakere.",
+        "follow_up": "Hver deltaker har en kontaktlærer og en veileder i bedriften.",
+        "period_start": dt.date(2025, 1, 1),
+        "period_end": dt.date(2025, 12, 31),
+    },
+    "justeringer": {"has_adjustments": False, "adjustments": ""},
+    "erfaringsdeling": {
+        "commits_to_sharing": True,
+        "experience_sharing": "Vi deltar på IMDis samlinger.",
+        "transfer_value": "Modellen kan brukes i andre fylker.",
+    },
+    "overforing": {"carry_over_amount": Decimal("0"), "carry_over_explanation": ""},
+    "kontakt": {"contact_name": "Kari Kontakt", "contact_email": "kari@example.org", "contact_phone": "99 99 99 99"},
+}
+
+
+def actor_for(user: User, organisation: Organisation | None = None):
+    from portal.audit import Actor
+
+    memberships = user.memberships.select_related("organisation", "user")
+    if organisation is not None:
+        memberships = memberships.filter(organisation=organisation)
+    return Actor(user=user, membership=memberships.first())
+
+
+def pdf_upload(name: str = "avtale.pdf", content: bytes = TINY_PDF):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def add_agreement(application, user: User, kind: str, name: str | None = None):
+    from grants import services
+    from grants.uploads import check_upload
+
+    upload = pdf_upload(f"avtale-{kind}.pdf", TINY_PDF + kind.encode())
+    return services.agreement_add(
+        actor=actor_for(user, application.organisation),
+        application_id=application.pk,
+        partner_kind=kind,
+        partner_name=name or f"Partner {kind}",
+        upload=upload,
+        checked=check_upload(upload),
+    )
+
+
+def make_application(call: Call, user: User, *, complete: bool = True):
+    """A county's application started by ``user`` (a county member), with every section filled in,
+    one agreement per partner kind and two budget lines when ``complete``."""
+    from grants import services
+    from grants.models import Application, PartnerKind
+
+    actor = actor_for(user)
+    application = services.application_start(actor=actor, call=call)
+    if not complete:
+        return application
+    for section, data in COMPLETE_ANSWERS.items():
+        services.application_section_save(
+            actor=actor, application_id=application.pk, section=section, data=data, version=0
+        )
+    categories = list(call.cost_categories.all())
+    services.application_section_save(
+        actor=actor,
+        application_id=application.pk,
+        section="budsjett",
+        data={"declares_no_running_costs": True},
+        version=0,
+        lines=[
+            {"category": categories[0], "amount": Decimal("250000"), "description": "Prosjektleder"},
+            {"category": categories[-1], "amount": Decimal("1000000"), "description": "Lærere"},
+        ],
+    )
+    for kind in PartnerKind:
+        add_agreement(application, user, kind)
+    return Application.objects.get(pk=application.pk)
+
+
+def submit(application, *, sender: User, confirmer: User):
+    """Send ``application`` for confirmation and confirm it; the receipt is made at once."""
+    from grants import receipts, services
+
+    services.application_send(actor=actor_for(sender, application.organisation), application_id=application.pk)
+    submission = services.application_confirm(
+        actor=actor_for(confirmer, application.organisation), application_id=application.pk
+    )
+    receipts.receipt_issue(submission.pk)
+    submission.refresh_from_db()
+    return submission

@@ -24,7 +24,7 @@ pytestmark = [
 ]
 
 QUEUE = f"portal-test-{uuid.uuid4().hex[:8]}"
-app = Celery("portal-test")
+app = Celery("portal-test", set_as_current=False)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     broker_url=settings.REAL_REDIS_URL,

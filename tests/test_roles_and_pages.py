@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from grants.models import Call
+from grants.models import Call, DeadlineExtension
 from portal import access
 from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
 from tests import factories as f
@@ -107,7 +107,7 @@ def test_load_demo_twice_changes_nothing(db, settings):
     def snapshot():
         return [
             list(model.objects.order_by("pk").values())
-            for model in (User, Membership, Call, Delegation, Organisation, AuditEvent)
+            for model in (User, Membership, Call, Delegation, Organisation, AuditEvent, DeadlineExtension)
         ]
 
     call_command("load_demo", stdout=io.StringIO())
@@ -115,6 +115,19 @@ def test_load_demo_twice_changes_nothing(db, settings):
     call_command("load_demo", stdout=io.StringIO())
     assert snapshot() == before
     assert {m.role for m in Membership.objects.all()} == set(Role.values)
+
+
+def test_demo_counties_can_try_the_latest_call_under_an_extension(db, settings, client):
+    """The real deadlines have passed; the demo records IMDi's extension so the flow can be tried."""
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    latest = Call.objects.order_by("-year").first()
+    staff = User.objects.get(email="saksbehandler@vestland.demo")
+    login(client, staff)
+    response = client.post(reverse("application_start", args=[latest.pk]))
+    application = staff.memberships.get().organisation.applications.get(call=latest)
+    assert response.status_code == 302 and response["Location"] == reverse("application_detail", args=[application.pk])
+    assert DeadlineExtension.objects.filter(call=latest).count() == 3
 
 
 def test_load_demo_refuses_without_debug(db, settings):

@@ -203,7 +203,55 @@ EXPECTED: dict[str, dict[str, dict]] = {
     ),
     "mfa_view_recovery_codes": {"GET": login_required(404), "POST": login_required(405)},
     "mfa_download_recovery_codes": same(login_required(404)),
+    "session_extend": {"GET": login_required(405), "POST": login_required(200)},
 }
+
+# --- Applications (grants/urls.py) -------------------------------------------------------------
+#
+# Samples: ``draft`` is county A's application to cast.call, never submitted (IMDi's roles do not
+# see it: 404); ``submitted`` is county A's submitted application to another call (IMDi reads it).
+# Only the applicant county changes an application: IMDi's POSTs to a visible one are 403.
+COUNTY = ("county_staff", "county_director", "delegate")
+
+
+def county(default, *, imdi=404, **overrides) -> dict:
+    """County A's members get ``default``; IMDi's roles ``imdi``; the stranger (no role) 403."""
+    return login_required(default, **{"stranger": 403, **dict.fromkeys(IMDI, imdi), **overrides})
+
+
+DRAFT_DETAIL = Redirect("/soknader/{draft}/")
+EXPECTED.update(
+    {
+        # County A already has an application to cast.call: starting again leads to it.
+        "application_start": same(login_required(403, **dict.fromkeys(COUNTY, DRAFT_DETAIL))),
+        "extension_create": same(login_required(403, caseworker=200)),
+        "application_list": {"GET": login_required(200, stranger=403), "POST": login_required(405)},
+        "application_detail": {"GET": county(200), "POST": login_required(405)},
+        # An empty POST lacks the section's version: the form comes back with the error.
+        "application_section": same(county(200)),
+        "budget_totals": {"GET": login_required(405), "POST": county(200)},
+        # An empty upload: the form with errors.
+        "application_agreements": same(county(200)),
+        "agreement_file": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        "agreement_remove": {
+            "GET": login_required(405),
+            "POST": county(Redirect("/soknader/{draft}/avtaler/")),
+        },
+        # The draft is incomplete: sending is refused and the page lists what is missing.
+        "application_review": same(county(200)),
+        # The submitted application is not waiting for confirmation: the page says so; an empty
+        # POST is the form with errors. IMDi reads it, but only the county may act on it.
+        "application_confirm": {"GET": county(200, imdi=200), "POST": county(200, imdi=403)},
+        "application_return": {"GET": login_required(405), "POST": county(200, imdi=403)},
+        # Withdrawing before the deadline takes it back to a draft and shows the overview.
+        "application_withdraw": {
+            "GET": login_required(405),
+            "POST": county(Redirect("/soknader/{submitted}/"), imdi=403),
+        },
+        "submission_detail": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        "submission_receipt": {"GET": county(200, imdi=200), "POST": login_required(405)},
+    }
+)
 
 # --- The Django admin: only the admin role (is_staff) gets in ----------------------------------
 #
@@ -301,6 +349,7 @@ def sample_objects(cast) -> dict:
         ("grants", "call"): cast.call,
         ("account", "emailaddress"): EmailAddress.objects.get(user=cast.staff_b),
         ("mfa", "authenticator"): Authenticator.objects.get(user=cast.caseworker2),
+        **application_samples(cast),
     }
 
 
@@ -308,11 +357,42 @@ QUERY_STRINGS = {"admin:autocomplete": "?app_label=portal&model_name=membership&
 UNNAMED_REGEX_URLS = {"admin/(?P<url>.*)$": "/admin/finnes-ikke/"}
 
 
+# Which sample each application URL is asked with.
+ON_SUBMITTED = {
+    "agreement_file",
+    "application_confirm",
+    "application_return",
+    "application_withdraw",
+    "submission_detail",
+    "submission_receipt",
+}
+
+
+def application_samples(cast) -> dict:
+    draft = f.make_application(cast.call, cast.staff_a, complete=False)
+    f.add_agreement(draft, cast.staff_a, "nav")
+    other_call = f.make_call(cast.scheme, eligible=[cast.county_a])
+    submitted = f.make_application(other_call, cast.staff_a)
+    submission = f.submit(submitted, sender=cast.staff_a, confirmer=cast.director_a)
+    return {"draft": draft, "submitted": submitted, "submission": submission}
+
+
 def sample_kwargs(entry: Entry, cast, objects) -> dict:
     admin_model = re.match(r"admin/(\w+)/(\w+)/", entry.route)
     kwargs = {}
+    application = objects["submitted"] if entry.key in ON_SUBMITTED else objects["draft"]
     for name in param_names(entry):
-        if entry.key in ("delegation_detail", "delegation_revoke") and name == "pk":
+        if entry.key.startswith(("application_", "agreement_", "submission_", "budget_")) and name == "pk":
+            value = application.pk
+        elif entry.key in ("application_start", "extension_create") and name == "pk":
+            value = cast.call.pk
+        elif name == "section":
+            value = "prosjekt"
+        elif name == "agreement_pk":
+            value = application.agreements.first().pk
+        elif name == "number":
+            value = objects["submission"].number
+        elif entry.key in ("delegation_detail", "delegation_revoke") and name == "pk":
             value = cast.delegation_a.pk  # county A's
         elif entry.key == "call_detail" and name == "pk":
             value = cast.call.pk
@@ -393,7 +473,11 @@ def run_matrix(client, cast, role: str) -> tuple[list[str], int]:
             continue
         url = url_for(entry, cast, objects)
         admin_model = re.match(r"admin/(\w+)/(\w+)/", entry.route)
-        fill = {"delegation_a": cast.delegation_a.pk}
+        fill = {
+            "delegation_a": cast.delegation_a.pk,
+            "draft": objects["draft"].pk,
+            "submitted": objects["submitted"].pk,
+        }
         if admin_model and (admin_model[1], admin_model[2]) in objects:
             fill["object_id"] = objects[(admin_model[1], admin_model[2])].pk
         for method in METHODS:

@@ -19,6 +19,15 @@ ACTION_LABELS = {
     "mfa.code_rejected": _("Feil engangskode"),
 }
 
+# Other apps add the labels of their own events and states (in their AppConfig.ready()).
+STATE_LABELS: dict[str, str] = {}
+
+
+def register_labels(*, actions: dict | None = None, states: dict | None = None) -> None:
+    ACTION_LABELS.update(actions or {})
+    STATE_LABELS.update(states or {})
+
+
 ADMIN_VERBS = {
     "created": _("Opprettet i administrasjonen"),
     "changed": _("Endret i administrasjonen"),
@@ -47,6 +56,11 @@ def action_label(action: str) -> str:
     if action.startswith("admin."):
         return ADMIN_VERBS.get(action.rsplit(".", 1)[-1], ADMIN_VERBS["changed"])
     return action
+
+
+@register.filter
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state)
 
 
 @register.filter

@@ -1,11 +1,78 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+
+  function csrfToken() {
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return token ? token.value : "";
+  }
+
+  // --- Unsaved changes: warn before leaving a form that has changes nobody saved. ---------------
+  function watchUnsaved() {
+    var dirty = false;
+    document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+      form.addEventListener("input", function () { dirty = true; });
+      form.addEventListener("change", function () { dirty = true; });
+      form.addEventListener("submit", function () { dirty = false; });
+    });
+    // An autosave that succeeded has saved everything typed so far.
+    document.body.addEventListener("portal:saved", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) { event.preventDefault(); event.returnValue = ""; }
+    });
+  }
+
+  // --- Session expiry: warn two minutes before, and offer to extend. ---------------------------
+  function watchSession() {
+    var box = document.getElementById("session-warning");
+    if (!box) { return; }
+    var seconds = parseInt(box.getAttribute("data-session-seconds"), 10) || 1800;
+    var warnBefore = Math.min(120, Math.floor(seconds / 2));
+    var warnTimer = null;
+    var expiredTimer = null;
+    var expiredText = box.querySelector("[data-expired]");
+    var activeText = box.querySelector("[data-active]");
+    var button = box.querySelector("button");
+
+    function schedule() {
+      clearTimeout(warnTimer);
+      clearTimeout(expiredTimer);
+      box.hidden = true;
+      warnTimer = setTimeout(function () {
+        activeText.hidden = false;
+        expiredText.hidden = true;
+        button.hidden = false;
+        box.hidden = false;
+        button.focus();
+      }, (seconds - warnBefore) * 1000);
+      expiredTimer = setTimeout(function () {
+        activeText.hidden = true;
+        expiredText.hidden = false;
+        button.hidden = true;
+        box.hidden = false;
+      }, seconds * 1000);
+    }
+
+    button.addEventListener("click", function () {
+      fetch(box.getAttribute("data-extend-url"), {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken() }
+      }).then(function (response) {
+        if (response.ok) { schedule(); }
+      });
+    });
+    // Every request to the server (autosave, totals) renews the session too.
+    document.body.addEventListener("htmx:afterRequest", schedule);
+    schedule();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // Send the CSRF token with every htmx request (the cookie is HttpOnly; every page has a token in its language form).
     document.body.addEventListener("htmx:configRequest", function (event) {
-      var token = document.querySelector("input[name=csrfmiddlewaretoken]");
-      if (token) { event.detail.headers["X-CSRFToken"] = token.value; }
+      event.detail.headers["X-CSRFToken"] = csrfToken();
     });
+    watchUnsaved();
+    watchSession();
   });
 })();

@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from grants import seed
-from grants.models import Call
+from grants import seed, services
+from grants.models import Call, DeadlineExtension
+from portal.audit import Actor
 from portal.dates import start_of_day
 from portal.models import Delegation, Membership, Organisation, Role, User
 
@@ -110,4 +111,23 @@ class Command(BaseCommand):
                 valid_to=start + dt.timedelta(days=365),
                 reason="Demo: stedfortreder for direktøren i søknadsperioden.",
             )
+        self._extend_latest_deadline(counties, users["saksbehandler1@imdi.demo"])
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(USERS)} users, password {DEMO_PASSWORD!r}."))
+
+    def _extend_latest_deadline(self, counties, caseworker):
+        """So that the demo counties can try the whole application flow after the real deadline has
+        passed, IMDi's demo caseworker records an extension for the latest call (as IMDi would, R4)."""
+        call = Call.objects.filter(scheme__code=seed.SCHEME["code"]).order_by("-year").first()
+        if call is None or call.application_deadline > timezone.now():
+            return
+        actor = Actor(user=caseworker, membership=caseworker.memberships.get(role=Role.CASEWORKER))
+        deadline = start_of_day(timezone.localdate() + dt.timedelta(days=61)) - dt.timedelta(microseconds=1)
+        for county in counties:
+            if not DeadlineExtension.objects.filter(call=call, organisation=county).exists():
+                services.extension_record(
+                    actor=actor,
+                    call=call,
+                    organisation=county,
+                    deadline=deadline,
+                    reason="Demo: utsatt frist slik at søknadsflyten kan prøves.",
+                )

@@ -1,0 +1,76 @@
+"""Background work for applications: e-mail to the people who must act, and the receipt.
+
+Tasks take ids, load what they need and can run twice without doing the work twice.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from grants.models import Application
+from portal.models import Delegation, Role, User
+
+
+def _send(template: str, application: Application, recipients: list[User], **context) -> None:
+    """One e-mail per recipient, in the county's written standard."""
+    url = settings.SITE_URL + reverse("application_detail", args=[application.pk])
+    with translation.override(application.organisation.written_standard or "nb"):
+        for user in recipients:
+            context.update({"application": application, "user": user, "url": url})
+            subject = render_to_string(f"grants/email/{template}_subject.txt", context).strip()
+            body = render_to_string(f"grants/email/{template}.txt", context)
+            send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
+
+
+def confirmers(application: Application, at=None) -> list[User]:
+    """The county's directors and the holders of a valid fullmakt (R12)."""
+    at = at or timezone.now()
+    directors = User.objects.filter(
+        is_active=True,
+        memberships__organisation=application.organisation,
+        memberships__role=Role.COUNTY_DIRECTOR,
+    )
+    delegates = User.objects.filter(
+        is_active=True,
+        pk__in=Delegation.objects.valid_at(at).filter(organisation=application.organisation).values("grantee"),
+        memberships__organisation=application.organisation,
+    )
+    return list((directors | delegates).distinct().order_by("full_name"))
+
+
+@shared_task
+def notify_confirmers(application_id: int) -> None:
+    application = Application.objects.select_related("organisation", "call", "sent_by").get(pk=application_id)
+    if application.state != Application.State.AWAITING_CONFIRMATION:
+        return
+    _send("awaiting_confirmation", application, confirmers(application))
+
+
+@shared_task
+def notify_returned(application_id: int) -> None:
+    application = Application.objects.select_related("organisation", "call", "sent_by").get(pk=application_id)
+    if application.state != Application.State.DRAFT or application.sent_by is None:
+        return
+    _send("returned", application, [application.sent_by])
+
+
+@shared_task(acks_late=True)
+def render_receipt(submission_id: int) -> None:
+    """Make the receipt PDF of a submission and e-mail it (idempotent: see grants.receipts)."""
+    from grants import receipts
+
+    receipts.receipt_issue(submission_id)
+
+
+@shared_task
+def sweep_receipts() -> None:
+    """Send again what was never sent (broker down) or failed: the pending row is the truth."""
+    from grants import receipts
+
+    for submission_id in receipts.unfinished_receipts():
+        render_receipt.delay(submission_id)

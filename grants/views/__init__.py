@@ -1,0 +1,1 @@
+"""Views of the grants app: public call pages, the county's application, and its files."""

@@ -1,0 +1,438 @@
+"""The county's application: start, sections, check and send, confirm or return, withdraw, the
+submitted versions, and IMDi's deadline extensions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.forms.models import model_to_dict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grants import forms, services, workflow
+from grants.access import applications_for, can_view_applications, get_application_for
+from grants.answers import present
+from grants.budget import totals
+from grants.models import Application, Call, DeadlineExtension
+from grants.sections import BY_SLUG, SECTIONS, missing, progress
+from portal import access
+from portal.audit import Actor
+from portal.models import COUNTY_ROLES, AuditEvent, Role
+
+
+def application_history(application: Application):
+    """The application's own events and the deadline extensions recorded for its county."""
+    extension_ids = [
+        str(pk)
+        for pk in DeadlineExtension.objects.filter(
+            call=application.call_id, organisation=application.organisation_id
+        ).values_list("pk", flat=True)
+    ]
+    return (
+        AuditEvent.objects.filter(
+            Q(object_type="grants.application", object_id=str(application.pk))
+            | Q(object_type="grants.deadlineextension", object_id__in=extension_ids)
+        )
+        .select_related("actor", "organisation")
+        .order_by("at", "id")
+    )
+
+
+# --- Start and list ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def application_start(request, pk: int):
+    membership = request.membership
+    access.has_role(membership, *COUNTY_ROLES).or_403()
+    call = get_object_or_404(Call.objects.published().prefetch_related("eligible_organisations"), pk=pk)
+    organisation = membership.organisation
+    existing = Application.objects.filter(call=call, organisation=organisation).first()
+    if existing is not None:
+        return redirect("application_detail", existing.pk)
+    decision = access.can_apply(membership, call, timezone.now(), deadline=services.deadline_for(call, organisation))
+    previous = services.previous_application(call, organisation)
+    error = ""
+    if request.method == "POST":
+        try:
+            application = services.application_start(
+                actor=Actor.from_request(request), call=call, copy_previous=request.POST.get("copy") == "1"
+            )
+        except services.AlreadyStarted as refused:
+            return redirect("application_detail", refused.application.pk)
+        except services.Refused as refused:
+            error = str(refused)
+        else:
+            messages.success(request, _("Søknaden er opprettet. Den lagres mens dere skriver."))
+            return redirect("application_detail", application.pk)
+    return render(
+        request,
+        "grants/application/start.html",
+        {"call": call, "decision": decision, "previous": previous, "error": error},
+    )
+
+
+@require_GET
+def application_list(request):
+    can_view_applications(request.membership).or_403()
+    applications = applications_for(request.membership).for_listing().order_by("-call__year", "organisation__name")
+    return render(request, "grants/application/list.html", {"applications": applications})
+
+
+# --- The overview -----------------------------------------------------------------------------
+
+
+def _transitions(membership, application, now) -> dict:
+    return {name: workflow.can_take(name, membership, application, now) for name in workflow.TRANSITIONS}
+
+
+@require_GET
+def application_detail(request, pk: int):
+    membership = request.membership
+    application = get_application_for(membership, pk)
+    now = timezone.now()
+    items = missing(application)
+    context = {
+        "application": application,
+        "deadline": application.deadline(),
+        "edit": workflow.can_edit(membership, application, now),
+        "progress": progress(application, items),
+        "missing": items,
+        "transitions": _transitions(membership, application, now),
+        "submissions": application.submissions.select_related("confirmed_by").order_by("-number"),
+        "events": application_history(application),
+    }
+    return render(request, "grants/application/detail.html", context)
+
+
+# --- Sections ---------------------------------------------------------------------------------
+
+
+def _bound_with_missing(section, application, data=None):
+    """A section form bound to ``data`` (default: what is saved) that shows what is still missing
+    next to each field and in the error summary."""
+    fields = services.section_fields(section.slug)
+    if data is None:
+        data = {**model_to_dict(application, fields), "version": application.versions.get(section.slug, 0)}
+        data = {key: ("" if value is None else value) for key, value in data.items()}
+    form = section.form_class(data, application=application, section=section.slug)
+    form.is_valid()
+    for item in missing(application):
+        if item.section != section.slug:
+            continue
+        field = item.field.removeprefix("id_")
+        form.add_error(field if field in form.fields else None, item.message)
+    return form
+
+
+def _budget_context(application, formset):
+    categories = list(application.call.cost_categories.all())
+    if formset.is_bound:
+        lines = []
+        for form in formset.forms:
+            prefix = form.prefix
+            if formset.data.get(f"{prefix}-DELETE"):
+                continue
+            category = formset.data.get(f"{prefix}-category")
+            amount = forms.parse_amount(formset.data.get(f"{prefix}-amount", ""))
+            lines.append((int(category) if category and category.isdigit() else None, amount))
+    else:
+        lines = [(line.category_id, line.amount) for line in application.budget_lines.all()]
+    return {"formset": formset, "totals": totals(categories, lines), "categories": categories}
+
+
+def _with_more_rows(data, prefix: str = "lines", more: int = 3):
+    data = data.copy()
+    data[f"{prefix}-TOTAL_FORMS"] = str(int(data.get(f"{prefix}-TOTAL_FORMS", "0") or 0) + more)
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+def application_section(request, pk: int, section: str):
+    membership = request.membership
+    spec = BY_SLUG.get(section)
+    application = get_application_for(membership, pk, write=request.method == "POST")
+    if spec is None:
+        return redirect("application_detail", application.pk)
+    if spec.form_class is None:
+        return redirect("application_agreements", application.pk)
+    edit = workflow.can_edit(membership, application, timezone.now())
+    if not edit:
+        messages.info(request, edit.reason)
+        return redirect("application_detail", application.pk)
+    autosave = request.method == "POST" and request.POST.get("autosave") == "1"
+    is_budget = spec.slug == "budsjett"
+    formset = None
+    conflict = None
+    saved_now = False
+
+    if request.method == "POST":
+        form = spec.form_class(request.POST, application=application, section=spec.slug)
+        data = request.POST
+        if is_budget and "add_lines" in request.POST:
+            data = _with_more_rows(request.POST)
+            form = spec.form_class(data, application=application, section=spec.slug)
+            form.is_valid()
+            formset = forms.budget_formset(application, data)
+            formset.is_valid()
+            return _render_section(request, application, spec, form, formset, conflict)
+        if is_budget:
+            formset = forms.budget_formset(application, request.POST)
+        valid = form.is_valid() & (formset.is_valid() if formset is not None else True)
+        if valid:
+            fields = services.section_fields(spec.slug)
+            try:
+                application = services.application_section_save(
+                    actor=Actor.from_request(request),
+                    application_id=application.pk,
+                    section=spec.slug,
+                    data={field: form.cleaned_data[field] for field in fields},
+                    version=form.cleaned_data["version"],
+                    lines=formset.lines() if formset is not None else None,
+                )
+                saved_now = True
+            except services.StaleVersion as stale:
+                conflict = _conflict(stale, spec)
+                # The user's answers stay in the form; saving again now replaces the colleague's.
+                data = request.POST.copy()
+                data["version"] = conflict["version"]
+                form = spec.form_class(data, application=application, section=spec.slug)
+                form.is_valid()
+            except services.Refused as refused:
+                if autosave:
+                    return _autosave_status(request, application, spec, error=str(refused))
+                messages.error(request, str(refused))
+                return redirect("application_detail", application.pk)
+        if autosave:
+            return _autosave_status(
+                request, application, spec, saved=saved_now, conflict=conflict, invalid=not valid and not conflict
+            )
+        if saved_now:
+            data = request.POST.copy()
+            data["version"] = application.versions.get(spec.slug, 0)
+            form = _bound_with_missing(spec, application, data)
+            if not form.errors:
+                messages.success(request, _("«%(section)s» er lagret.") % {"section": spec.title})
+                return redirect(_next_after(application, spec))
+            messages.success(
+                request,
+                _("«%(section)s» er lagret. Det som mangler, må fylles ut før søknaden kan sendes.")
+                % {"section": spec.title},
+            )
+            if is_budget:
+                formset = forms.budget_formset(application, request.POST)
+                formset.is_valid()
+    else:
+        if request.GET.get("kontroll"):
+            form = _bound_with_missing(spec, application)
+        else:
+            form = spec.form_class(application=application, section=spec.slug)
+        if is_budget:
+            formset = forms.budget_formset(application)
+    return _render_section(request, application, spec, form, formset, conflict)
+
+
+def _next_after(application, spec) -> str:
+    index = SECTIONS.index(spec)
+    if index + 1 < len(SECTIONS):
+        following = SECTIONS[index + 1]
+        if following.form_class is None:
+            return reverse("application_agreements", args=[application.pk])
+        return reverse("application_section", args=[application.pk, following.slug])
+    return reverse("application_review", args=[application.pk])
+
+
+def _conflict(stale, spec) -> dict:
+    """The colleague's saved version of the section, to show beside the user's own answers."""
+    saved = stale.application
+    saved.refresh_from_db()
+    snapshot = services.build_snapshot(saved)
+    part = next(section for section in present(snapshot) if section.slug == spec.slug)
+    return {"message": str(stale), "answers": part, "version": saved.versions.get(spec.slug, 0)}
+
+
+def _render_section(request, application, spec, form, formset, conflict, status=200):
+    context = {
+        "application": application,
+        "section": spec,
+        "sections": SECTIONS,
+        "form": form,
+        "conflict": conflict,
+    }
+    if formset is not None:
+        context.update(_budget_context(application, formset))
+    return render(request, "grants/application/section.html", context, status=status)
+
+
+def _autosave_status(request, application, spec, *, saved=False, conflict=None, invalid=False, error=""):
+    return render(
+        request,
+        "grants/application/_autosave_status.html",
+        {
+            "application": application,
+            "section": spec,
+            "saved": saved,
+            "conflict": conflict,
+            "invalid": invalid,
+            "error": error,
+            "version": conflict["version"] if conflict else application.versions.get(spec.slug, 0),
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+def budget_totals(request, pk: int):
+    """The budget totals for what is typed now (htmx); nothing is saved."""
+    application = get_application_for(request.membership, pk, write=True)
+    formset = forms.budget_formset(application, request.POST)
+    return render(request, "grants/application/_budget_totals.html", _budget_context(application, formset))
+
+
+# --- Check, send, confirm, return, withdraw ---------------------------------------------------
+
+
+def _answers_context(application) -> dict:
+    snapshot = services.build_snapshot(application)
+    return {"answers": present(snapshot)}
+
+
+@require_http_methods(["GET", "POST"])
+def application_review(request, pk: int):
+    membership = request.membership
+    application = get_application_for(membership, pk, write=request.method == "POST")
+    if request.method == "POST":
+        try:
+            services.application_send(actor=Actor.from_request(request), application_id=application.pk)
+        except services.Refused as refused:
+            messages.error(request, str(refused))
+            application.refresh_from_db()
+        else:
+            messages.success(
+                request,
+                _(
+                    "Søknaden er sendt til fylkeskommunedirektøren og dem som har fullmakt, for bekreftelse. "
+                    "Den er ikke sendt til IMDi før den er bekreftet."
+                ),
+            )
+            return redirect("application_detail", application.pk)
+    context = {
+        "application": application,
+        "missing": missing(application),
+        "send": workflow.can_take("send", membership, application, timezone.now()),
+        **_answers_context(application),
+    }
+    return render(request, "grants/application/review.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def application_confirm(request, pk: int):
+    membership = request.membership
+    application = get_application_for(membership, pk, write=request.method == "POST")
+    confirm_form = forms.ConfirmForm(request.POST or None)
+    return_form = forms.ReturnForm()
+    if request.method == "POST" and confirm_form.is_valid():
+        try:
+            submission = services.application_confirm(actor=Actor.from_request(request), application_id=application.pk)
+        except services.Refused as refused:
+            messages.error(request, str(refused))
+            application.refresh_from_db()
+        else:
+            messages.success(
+                request,
+                _("Søknaden er bekreftet og sendt inn til IMDi med referanse %(ref)s. Kvitteringen sendes på e-post.")
+                % {"ref": application.reference or submission.snapshot["reference"]},
+            )
+            return redirect("submission_detail", application.pk, submission.number)
+    return _render_confirm(request, application, confirm_form, return_form)
+
+
+def _render_confirm(request, application, confirm_form, return_form):
+    now = timezone.now()
+    context = {
+        "application": application,
+        "confirm": workflow.can_take("confirm", request.membership, application, now),
+        "return": workflow.can_take("return", request.membership, application, now),
+        "confirm_form": confirm_form,
+        "return_form": return_form,
+        "deadline": application.deadline(),
+        **_answers_context(application),
+    }
+    return render(request, "grants/application/confirm.html", context)
+
+
+@require_POST
+def application_return(request, pk: int):
+    application = get_application_for(request.membership, pk, write=True)
+    return_form = forms.ReturnForm(request.POST)
+    if not return_form.is_valid():
+        return _render_confirm(request, application, forms.ConfirmForm(), return_form)
+    try:
+        services.application_return(
+            actor=Actor.from_request(request), application_id=application.pk, reason=return_form.cleaned_data["reason"]
+        )
+    except services.Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Søknaden er sendt tilbake og kan endres igjen."))
+    return redirect("application_detail", application.pk)
+
+
+@require_POST
+def application_withdraw(request, pk: int):
+    application = get_application_for(request.membership, pk, write=True)
+    try:
+        services.application_withdraw(actor=Actor.from_request(request), application_id=application.pk)
+    except services.Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(
+            request,
+            _(
+                "Søknaden er trukket tilbake og kan rettes. Den må sendes og bekreftes på nytt før fristen. "
+                "Den innsendte versjonen er tatt vare på."
+            ),
+        )
+    return redirect("application_detail", application.pk)
+
+
+# --- What was submitted -----------------------------------------------------------------------
+
+
+@require_GET
+def submission_detail(request, pk: int, number: int):
+    application = get_application_for(request.membership, pk)
+    submission = get_object_or_404(
+        application.submissions.select_related("confirmed_by", "sent_by", "withdrawn_by"), number=number
+    )
+    return render(
+        request,
+        "grants/application/submission.html",
+        {"application": application, "submission": submission, "answers": present(submission.snapshot)},
+    )
+
+
+# --- IMDi: deadline extensions (R4) -----------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def extension_create(request, pk: int):
+    access.has_role(request.membership, Role.CASEWORKER).or_403()
+    call = get_object_or_404(Call.objects.all(), pk=pk)
+    form = forms.ExtensionForm(request.POST or None, call=call)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.extension_record(actor=Actor.from_request(request), call=call, **form.cleaned_data)
+        except services.Refused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("Utsatt frist for %(org)s er registrert.") % {"org": form.cleaned_data["organisation"].name},
+            )
+            return redirect("extension_create", call.pk)
+    extensions = call.extensions.select_related("organisation", "recorded_by").order_by("-recorded_at")
+    return render(request, "grants/extension.html", {"call": call, "form": form, "extensions": extensions})

@@ -1,0 +1,40 @@
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from grants.models import Application, Call, DeadlineExtension
+from portal import access
+from portal.models import COUNTY_ROLES, Role
+
+
+@login_not_required
+@require_GET
+def call_list(request):
+    calls = Call.objects.published().for_listing().order_by("-year", "title")
+    return render(request, "grants/call_list.html", {"calls": calls})
+
+
+@login_not_required
+@require_GET
+def call_detail(request, pk: int):
+    call = get_object_or_404(
+        Call.objects.published()
+        .select_related("scheme", "scheme__owner")
+        .prefetch_related("cost_categories", "criteria", "eligible_organisations"),
+        pk=pk,
+    )
+    context = {"call": call, "apply_decision": None, "my_application": None, "may_extend": False}
+    membership = getattr(request, "membership", None)
+    if request.user.is_authenticated and membership is not None:
+        context["may_extend"] = bool(access.has_role(membership, Role.CASEWORKER))
+        if membership.role in COUNTY_ROLES:
+            organisation = membership.organisation
+            context["my_application"] = Application.objects.filter(call=call, organisation=organisation).first()
+            deadline = DeadlineExtension.deadline_for(call, organisation)
+            context["apply_decision"] = access.can_apply(membership, call, timezone.now(), deadline=deadline)
+        else:
+            context["apply_decision"] = access.can_apply(membership, call, timezone.now())
+    elif request.user.is_authenticated:
+        context["apply_decision"] = access.can_apply(None, call, timezone.now())
+    return render(request, "grants/call_detail.html", context)

@@ -1,0 +1,99 @@
+"""The cooperation agreements of an application (R6) and the receipts: uploaded and downloaded
+only through these views, which check who may see the application."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from grants import forms, services, workflow
+from grants.access import get_application_for
+from grants.models import PartnerKind
+from portal.audit import Actor
+
+
+def attachment(file, *, filename: str, content_type: str) -> FileResponse:
+    response = FileResponse(file.open("rb"), as_attachment=True, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def application_agreements(request, pk: int):
+    membership = request.membership
+    application = get_application_for(membership, pk, write=request.method == "POST")
+    edit = workflow.can_edit(membership, application, timezone.now())
+    form = forms.AgreementForm(request.POST or None, request.FILES or None) if edit else None
+    if request.method == "POST":
+        if not edit:
+            messages.error(request, edit.reason)
+            return redirect("application_detail", application.pk)
+        if form.is_valid():
+            try:
+                agreement = services.agreement_add(
+                    actor=Actor.from_request(request),
+                    application_id=application.pk,
+                    partner_kind=form.cleaned_data["partner_kind"],
+                    partner_name=form.cleaned_data["partner_name"],
+                    upload=form.cleaned_data["file"],
+                    checked=form.checked,
+                )
+            except services.Refused as refused:
+                messages.error(request, str(refused))
+                return redirect("application_detail", application.pk)
+            messages.success(
+                request,
+                _("Avtalen med %(name)s er lastet opp (%(file)s).")
+                % {"name": agreement.partner_name, "file": agreement.original_name},
+            )
+            return redirect("application_agreements", application.pk)
+        if "file" in form.errors and form.data.get("partner_name"):
+            form.errors["file"].append(_("Svarene dine er tatt vare på; velg filen på nytt."))
+    agreements = list(application.active_agreements().select_related("uploaded_by"))
+    kinds = {a.partner_kind for a in agreements}
+    context = {
+        "application": application,
+        "form": form,
+        "edit": edit,
+        "agreements": agreements,
+        "missing_kinds": [kind for kind in PartnerKind if kind not in kinds],
+    }
+    return render(request, "grants/application/agreements.html", context)
+
+
+@require_POST
+def agreement_remove(request, pk: int, agreement_pk: int):
+    application = get_application_for(request.membership, pk, write=True)
+    agreement = get_object_or_404(application.agreements, pk=agreement_pk, removed_at__isnull=True)
+    try:
+        services.agreement_remove(
+            actor=Actor.from_request(request), application_id=application.pk, agreement_id=agreement.pk
+        )
+    except services.Refused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Avtalen med %(name)s er fjernet fra søknaden.") % {"name": agreement.partner_name})
+    return redirect("application_agreements", application.pk)
+
+
+@require_GET
+def agreement_file(request, pk: int, agreement_pk: int):
+    application = get_application_for(request.membership, pk)
+    # Also an agreement removed from the draft: an earlier submission may list it.
+    agreement = get_object_or_404(application.agreements, pk=agreement_pk)
+    return attachment(agreement.file, filename=agreement.original_name, content_type=agreement.content_type)
+
+
+@require_GET
+def submission_receipt(request, pk: int, number: int):
+    application = get_application_for(request.membership, pk)
+    submission = get_object_or_404(application.submissions, number=number)
+    if not submission.receipt:
+        messages.info(request, _("Kvitteringen lages. Prøv igjen om et øyeblikk."))
+        return redirect("submission_detail", application.pk, submission.number)
+    name = f"kvittering-{submission.snapshot.get('reference', application.pk)}-{submission.number}.pdf"
+    return attachment(submission.receipt, filename=name, content_type="application/pdf")
