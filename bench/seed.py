@@ -77,7 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--applications",
         type=positive,
         default=None,
-        help="applications to add (accepted; not seeded until the Application model exists)",
+        help="applications to add (accepted; not seeded until the inbox benchmark exists)",
     )
 
 
@@ -283,11 +283,12 @@ def seed_events(args, data: BenchData) -> None:
 
 
 def seed_applications(args, data: BenchData) -> None:
-    """Applications arrive with their own issue: say so instead of faking them."""
+    """Not seeded yet: the pages that need many applications (IMDi's inbox and allocation) come with
+    the decision issue, which adds this step. Say so instead of faking them."""
     if args.applications is not None:
         data.notes.append(
-            f"--applications {args.applications}: not seeded, the Application model does not exist yet "
-            "(the issue that adds it adds a seed step here)."
+            f"--applications {args.applications}: not seeded yet (the step arrives with the inbox and "
+            "allocation benchmarks)."
         )
 
 

@@ -50,7 +50,8 @@ REQUIRED_FIELDS = {
 
 
 def _label(field: str) -> str:
-    return str(Application._meta.get_field(field).verbose_name)
+    label = str(Application._meta.get_field(field).verbose_name)
+    return label[:1].upper() + label[1:]
 
 
 def missing(application: Application, *, agreements=None, budget_lines=None) -> list[Missing]:
@@ -76,7 +77,8 @@ def missing(application: Application, *, agreements=None, budget_lines=None) -> 
                 Missing(
                     "avtaler",
                     "id_partner_kind",
-                    _("Det mangler en samarbeidsavtale med %(kind)s.") % {"kind": kind.label.lower()},
+                    _("Det mangler en samarbeidsavtale med %(kind)s.")
+                    % {"kind": kind.label if kind == PartnerKind.NAV else kind.label.lower()},
                 )
             )
 
