@@ -177,24 +177,26 @@ def application_section_save(
             )
             raise StaleVersion(application, last.actor_label.split(" <")[0] if last else _("En kollega"))
         changed = [field for field, value in data.items() if getattr(application, field) != value]
+        old_lines = [(line.category_id, line.amount, line.description) for line in application.budget_lines.all()]
+        new_lines = [(line["category"].pk, line["amount"], line["description"]) for line in lines or []]
+        if lines is not None and old_lines != new_lines:
+            changed.append("budget_lines")
+        if not changed:
+            return application  # nothing new (an autosave after a pause): no new version, no event
         for field, value in data.items():
             setattr(application, field, value)
-        if lines is not None:
-            old = [(line.category_id, line.amount, line.description) for line in application.budget_lines.all()]
-            new = [(line["category"].pk, line["amount"], line["description"]) for line in lines]
-            if old != new:
-                changed.append("budget_lines")
-                application.budget_lines.all().delete()
-                BudgetLine.objects.bulk_create(
-                    BudgetLine(
-                        application=application,
-                        category=line["category"],
-                        amount=line["amount"],
-                        description=line["description"],
-                        order=order,
-                    )
-                    for order, line in enumerate(lines)
+        if "budget_lines" in changed:
+            application.budget_lines.all().delete()
+            BudgetLine.objects.bulk_create(
+                BudgetLine(
+                    application=application,
+                    category=line["category"],
+                    amount=line["amount"],
+                    description=line["description"],
+                    order=order,
                 )
+                for order, line in enumerate(lines)
+            )
         application.versions = {**application.versions, section: current + 1}
         application.save()
         _record(actor, application, "section_saved", section=section, fields=changed)

@@ -382,10 +382,10 @@ def sample_kwargs(entry: Entry, cast, objects) -> dict:
     kwargs = {}
     application = objects["submitted"] if entry.key in ON_SUBMITTED else objects["draft"]
     for name in param_names(entry):
-        if entry.key.startswith(("application_", "agreement_", "submission_", "budget_")) and name == "pk":
-            value = application.pk
-        elif entry.key in ("application_start", "extension_create") and name == "pk":
+        if entry.key in ("application_start", "extension_create") and name == "pk":
             value = cast.call.pk
+        elif entry.key.startswith(("application_", "agreement_", "submission_", "budget_")) and name == "pk":
+            value = application.pk
         elif name == "section":
             value = "prosjekt"
         elif name == "agreement_pk":
