@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from grants.models import Application, Submission
-from portal.access import Decision, forbid_writes_for_readers, has_role
+from portal.access import Decision, allow, deny, forbid_writes_for_readers, has_role
 from portal.models import COUNTY_ROLES, IMDI_ROLES, Membership
 
 
@@ -36,3 +37,27 @@ def get_application_for(membership: Membership | None, pk: int, *, write: bool =
         forbid_writes_for_readers(membership).or_403()
         has_role(membership, *COUNTY_ROLES).or_403()  # only the applicant county changes an application
     return application
+
+
+def can_read_current(membership: Membership | None, application: Application) -> Decision:
+    """The county reads its application as it is now; IMDi only as it was submitted. After a
+    withdrawal for correction, IMDi sees the submitted versions, not the draft being corrected."""
+    if membership is not None and membership.role in COUNTY_ROLES:
+        return allow()
+    if application.state == Application.State.SUBMITTED:
+        return allow()
+    return deny(
+        _(
+            "Søknaden er trukket tilbake for retting og ikke sendt inn på nytt. IMDi ser den slik den ble "
+            "sendt inn (se innsendte versjoner)."
+        )
+    )
+
+
+def submitted_agreement_ids(application: Application) -> set[int]:
+    """The agreements listed in any version the county submitted."""
+    return {
+        agreement["id"]
+        for snapshot in application.submissions.values_list("snapshot", flat=True)
+        for agreement in snapshot.get("agreements", [])
+    }

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grants import forms, services, workflow
-from grants.access import applications_for, can_view_applications, get_application_for
+from grants.access import applications_for, can_read_current, can_view_applications, get_application_for
 from grants.answers import present
 from grants.budget import totals
 from grants.models import Application, Call, DeadlineExtension
@@ -95,14 +95,18 @@ def application_detail(request, pk: int):
     application = get_application_for(membership, pk)
     now = timezone.now()
     items = missing(application)
+    submissions = list(application.submissions.select_related("confirmed_by").order_by("-number"))
+    current = can_read_current(membership, application)
     context = {
         "application": application,
+        # IMDi sees the title as submitted while the county corrects a withdrawn application.
+        "title": application.title if current else submissions[0].snapshot["fields"]["title"],
         "deadline": application.deadline(),
         "edit": workflow.can_edit(membership, application, now),
         "progress": progress(application, items),
         "missing": items,
         "transitions": _transitions(membership, application, now),
-        "submissions": application.submissions.select_related("confirmed_by").order_by("-number"),
+        "submissions": submissions,
         "events": application_history(application),
     }
     return render(request, "grants/application/detail.html", context)
@@ -304,6 +308,7 @@ def _answers_context(application) -> dict:
 def application_review(request, pk: int):
     membership = request.membership
     application = get_application_for(membership, pk, write=request.method == "POST")
+    can_read_current(membership, application).or_403()
     if request.method == "POST":
         try:
             services.application_send(actor=Actor.from_request(request), application_id=application.pk)
@@ -332,6 +337,7 @@ def application_review(request, pk: int):
 def application_confirm(request, pk: int):
     membership = request.membership
     application = get_application_for(membership, pk, write=request.method == "POST")
+    can_read_current(membership, application).or_403()
     confirm_form = forms.ConfirmForm(request.POST or None)
     return_form = forms.ReturnForm()
     if request.method == "POST" and confirm_form.is_valid():

@@ -4,16 +4,17 @@ only through these views, which check who may see the application."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grants import forms, services, workflow
-from grants.access import get_application_for
+from grants.access import can_read_current, get_application_for, submitted_agreement_ids
 from grants.models import PartnerKind
 from portal.audit import Actor
+from portal.models import IMDI_ROLES
 
 
 def attachment(file, *, filename: str, content_type: str) -> FileResponse:
@@ -26,6 +27,7 @@ def attachment(file, *, filename: str, content_type: str) -> FileResponse:
 def application_agreements(request, pk: int):
     membership = request.membership
     application = get_application_for(membership, pk, write=request.method == "POST")
+    can_read_current(membership, application).or_403()
     edit = workflow.can_edit(membership, application, timezone.now())
     form = forms.AgreementForm(request.POST or None, request.FILES or None) if edit else None
     if request.method == "POST":
@@ -83,8 +85,11 @@ def agreement_remove(request, pk: int, agreement_pk: int):
 @require_GET
 def agreement_file(request, pk: int, agreement_pk: int):
     application = get_application_for(request.membership, pk)
-    # Also an agreement removed from the draft: an earlier submission may list it.
+    # Also an agreement removed from the draft: an earlier submission may list it. IMDi reads only
+    # what was submitted, not an agreement added to a draft being corrected.
     agreement = get_object_or_404(application.agreements, pk=agreement_pk)
+    if request.membership.role in IMDI_ROLES and agreement.pk not in submitted_agreement_ids(application):
+        raise Http404
     return attachment(agreement.file, filename=agreement.original_name, content_type=agreement.content_type)
 
 
