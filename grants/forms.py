@@ -255,7 +255,8 @@ def budget_formset(application: Application, data=None, *, extra: int = 2) -> Ba
     formset_class = forms.formset_factory(
         BudgetLineForm, formset=BaseBudgetLineFormSet, extra=extra, can_delete=True, max_num=200, validate_max=True
     )
-    return formset_class(data, initial=initial, prefix="lines", categories=categories)
+    # A posted formset is read as posted: the saved lines are only the starting point of the page.
+    return formset_class(data, initial=None if data is not None else initial, prefix="lines", categories=categories)
 
 
 class AgreementForm(forms.ModelForm):

@@ -175,7 +175,10 @@ def application_section_save(
                 .filter(action="application.section_saved", changes__section=section)
                 .last()
             )
-            raise StaleVersion(application, last.actor_label.split(" <")[0] if last else _("En kollega"))
+            # The user's own autosave may still have been on its way when they pressed "save": that
+            # is not a colleague's version to protect.
+            if last is None or last.actor_id != actor.user.pk:
+                raise StaleVersion(application, last.actor_label.split(" <")[0] if last else _("En kollega"))
         changed = [field for field, value in data.items() if getattr(application, field) != value]
         old_lines = [(line.category_id, line.amount, line.description) for line in application.budget_lines.all()]
         new_lines = [(line["category"].pk, line["amount"], line["description"]) for line in lines or []]

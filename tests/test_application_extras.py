@@ -110,3 +110,36 @@ def test_the_session_can_be_extended_before_it_expires(client, cast):
     assert client.get(reverse("session_extend")).status_code == 405
     page = client.get(reverse("dashboard")).content.decode()
     assert 'id="session-warning"' in page and 'data-session-seconds="1800"' in page
+
+
+def test_own_autosave_in_flight_is_not_a_colleagues_version(client, cast):
+    """The user pressed "save" while their own autosave was on its way: both carry version 0."""
+    application = f.make_application(cast.call, cast.staff_a, complete=False)
+    login(client, cast.staff_a)
+    url = reverse("application_section", args=[application.pk, "prosjekt"])
+    autosave = client.post(url, {"version": 0, "title": "Første", "autosave": "1"})
+    assert autosave["HX-Trigger"] == "portal:saved"  # the page stops warning about unsaved changes
+
+    response = client.post(url, {"version": 0, "title": "Andre"})
+
+    assert "lagret denne delen av søknaden etter at du åpnet den" not in response.content.decode()
+    application.refresh_from_db()
+    assert application.title == "Andre" and application.versions == {"prosjekt": 2}
+
+
+def test_budget_autosaves_keep_every_line_typed_so_far(client, cast):
+    """Autosave after the first line, then after the second: both lines are saved (the page still
+    says it started with no saved lines)."""
+    application = f.make_application(cast.call, cast.staff_a, complete=False)
+    first, second = cast.call.cost_categories.all()[:2]
+    login(client, cast.staff_a)
+    url = reverse("application_section", args=[application.pk, "budsjett"])
+    rows = {"lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0", "autosave": "1"}
+    line1 = {"lines-0-category": first.pk, "lines-0-amount": "250 000", "lines-0-description": "Prosjektleder"}
+    line2 = {"lines-1-category": second.pk, "lines-1-amount": "1 000 000", "lines-1-description": "Lærere"}
+    client.post(url, {"version": 0, **rows, **line1})
+    client.post(url, {"version": 1, **rows, **line1, **line2})
+    assert [(line.description, line.amount) for line in application.budget_lines.all()] == [
+        ("Prosjektleder", 250000),
+        ("Lærere", 1000000),
+    ]

@@ -272,7 +272,7 @@ def _render_section(request, application, spec, form, formset, conflict, status=
 
 
 def _autosave_status(request, application, spec, *, saved=False, conflict=None, invalid=False, error=""):
-    return render(
+    response = render(
         request,
         "grants/application/_autosave_status.html",
         {
@@ -286,6 +286,9 @@ def _autosave_status(request, application, spec, *, saved=False, conflict=None, 
             "now": timezone.now(),
         },
     )
+    if saved:
+        response["HX-Trigger"] = "portal:saved"  # the page stops warning about unsaved changes
+    return response
 
 
 @require_POST

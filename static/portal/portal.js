@@ -72,6 +72,9 @@
     document.body.addEventListener("htmx:configRequest", function (event) {
       event.detail.headers["X-CSRFToken"] = csrfToken();
     });
+    // An error summary takes the focus, so that a screen reader reads what must be corrected first.
+    var summary = document.querySelector(".error-summary");
+    if (summary) { summary.focus(); }
     watchUnsaved();
     watchSession();
   });
