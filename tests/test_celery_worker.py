@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 import redis
-from celery import Celery
+from celery import Celery, _state
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection, transaction
@@ -56,6 +56,16 @@ def wait_for(predicate, timeout=15.0):
             return True
         time.sleep(0.05)
     return False
+
+
+@pytest.fixture(autouse=True)
+def project_app_stays_current():
+    """A started worker makes its app the current one; the project's shared tasks (receipts) resolve
+    to the current app, so later tests would send them to a broker nobody reads."""
+    previous = _state.get_current_app()
+    yield
+    previous.set_current()
+    _state.set_default_app(previous)
 
 
 @pytest.mark.django_db(transaction=True)

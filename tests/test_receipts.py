@@ -141,22 +141,6 @@ def submission(cast):
     return submit(cast)
 
 
-@pytest.fixture
-def project_celery():
-    """The project's Celery app (eager in tests) as the current app while the test runs.
-
-    The shared tasks resolve to the *current* app; tests/test_celery_worker.py makes its own (not eager)
-    app at import, which becomes current for every test collected with it."""
-    from celery import _state
-
-    from portal.celery import app
-
-    previous = _state.get_current_app()
-    app.set_current()
-    yield app
-    previous.set_current()
-
-
 # --- The PDF ----------------------------------------------------------------------------------
 
 
@@ -236,9 +220,7 @@ def test_a_run_that_lost_the_race_stores_no_second_file(submission):
     assert AuditEvent.objects.filter(action="application.receipt_issued").count() == 1
 
 
-def test_confirming_issues_and_emails_the_receipt_after_the_commit(
-    cast, project_celery, django_capture_on_commit_callbacks
-):
+def test_confirming_issues_and_emails_the_receipt_after_the_commit(cast, django_capture_on_commit_callbacks):
     application = send_for_confirmation(cast, county=cast.county_b, staff=cast.staff_b)
     director = actor(cast.director_b, cast.county_b, Role.COUNTY_DIRECTOR)
 
