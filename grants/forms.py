@@ -43,8 +43,11 @@ class AmountField(forms.DecimalField):
             raise ValidationError(_("Skriv et beløp i hele kroner, for eksempel 250 000."), code="invalid") from None
 
     def prepare_value(self, value):
+        """Shown as typed in Norway: "1 250 000", or "1 250 000,50" when there are øre."""
         if isinstance(value, Decimal):
-            return format(value.normalize(), "f") if value == value.to_integral() else str(value).replace(".", ",")
+            whole = f"{int(value):,}".replace(",", " ")
+            cents = abs(value) % 1
+            return f"{whole},{int(cents * 100):02d}" if cents else whole
         return value
 
 
@@ -221,6 +224,11 @@ class BaseBudgetLineFormSet(forms.BaseFormSet):
 
     def get_form_kwargs(self, index):
         return {"categories": self.categories}
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
 
     @property
     def empty_form(self):

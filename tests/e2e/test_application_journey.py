@@ -39,8 +39,8 @@ AGREEMENTS = [
 ]
 # The budget lines as the budget page shows them once saved.
 BUDGET_SAVED = [
-    ("Drift av samarbeidet", "Prosjektleder i halv stilling", "250000"),
-    ("Lærerressurser", "To lærere", "1000000"),
+    ("Drift av samarbeidet", "Prosjektleder i halv stilling", "250 000"),
+    ("Lærerressurser", "To lærere", "1 000 000"),
 ]
 RECEIPT_WAIT_S = 20
 
