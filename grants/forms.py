@@ -21,6 +21,7 @@ from grants.uploads import check_upload, max_upload_bytes
 from portal.models import Organisation
 
 TEXTAREA = forms.Textarea(attrs={"rows": 5})
+MAX_TOTAL = Decimal("999999999999.99")  # what a total (14 digits, 2 decimals) can hold
 
 
 class AmountField(forms.DecimalField):
@@ -243,6 +244,16 @@ class BaseBudgetLineFormSet(forms.BaseFormSet):
         self.add_fields(form, None)
         return form
 
+    def clean(self):
+        super().clean()
+        total = sum(
+            (form.cleaned_data.get("amount") or Decimal("0"))
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        )
+        if total > MAX_TOTAL:
+            raise ValidationError(_("Summen av budsjettet er for stor. Sjekk beløpene."))
+
     def lines(self) -> list[dict]:
         """The filled-in, not deleted rows of a valid formset."""
         # An untouched extra row has no cleaned data; a saved row the user did not change has.
@@ -280,9 +291,13 @@ class AgreementForm(forms.ModelForm):
             "partner_kind": gettext_lazy("Dere trenger avtaler med arbeidsgivere, opplæringskontor, NAV og kommuner."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, too_large: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["partner_kind"].choices = [("", _("Velg type"))] + list(PartnerKind.choices)
+        if too_large:  # the upload handler stopped the file while it arrived
+            self.fields["file"].error_messages["required"] = _(
+                "Filen er for stor. Største tillatte størrelse er %(max)s MB."
+            ) % {"max": max_upload_bytes() // (1024 * 1024)}
         self.fields["file"].help_text = _("PDF, DOCX, ODT, PNG eller JPEG, høyst %(mb)s MB.") % {
             "mb": max_upload_bytes() // (1024 * 1024)
         }

@@ -83,7 +83,14 @@ def missing(application: Application, *, agreements=None, budget_lines=None) -> 
             )
 
     if application.has_adjustments is None:
-        need("justeringer", "has_adjustments", _("Svar på om dere har justert avtaler eller planlagt aktivitet."))
+        # Radio buttons: the first one is where the link lands.
+        result.append(
+            Missing(
+                "justeringer",
+                "id_has_adjustments_0",
+                _("Svar på om dere har justert avtaler eller planlagt aktivitet."),
+            )
+        )
     elif application.has_adjustments and not application.adjustments.strip():
         need("justeringer", "adjustments", _("Beskriv og begrunn justeringene."))
 

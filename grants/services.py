@@ -170,15 +170,19 @@ def application_section_save(
         _check(workflow.can_edit(actor.membership, application, timezone.now()))
         current = application.versions.get(section, 0)
         if version != current:
-            last = (
+            # Refused when someone else saved the section after the version this form was loaded
+            # from. The user's own later saves (an autosave still on its way when they pressed
+            # "save") are not a colleague's work to protect.
+            others = (
                 audit.history_for(application)
-                .filter(action="application.section_saved", changes__section=section)
-                .last()
+                .filter(action="application.section_saved", changes__section=section, changes__version__gt=version)
+                .exclude(actor=actor.user)
             )
-            # The user's own autosave may still have been on its way when they pressed "save": that
-            # is not a colleague's version to protect.
-            if last is None or last.actor_id != actor.user.pk:
+            last = others.last()
+            if last is not None or version > current:
                 raise StaleVersion(application, last.actor_label.split(" <")[0] if last else _("En kollega"))
+        if lines is not None and any(line["category"].call_id != application.call_id for line in lines):
+            raise Refused(_("En budsjettlinje har en kostnadskategori som ikke hører til denne utlysningen."))
         changed = [field for field, value in data.items() if getattr(application, field) != value]
         old_lines = [(line.category_id, line.amount, line.description) for line in application.budget_lines.all()]
         new_lines = [(line["category"].pk, line["amount"], line["description"]) for line in lines or []]
@@ -202,7 +206,7 @@ def application_section_save(
             )
         application.versions = {**application.versions, section: current + 1}
         application.save()
-        _record(actor, application, "section_saved", section=section, fields=changed)
+        _record(actor, application, "section_saved", section=section, fields=changed, version=current + 1)
     return application
 
 
@@ -287,6 +291,7 @@ def application_send(*, actor: Actor, application_id: int) -> Application:
         if still_missing:
             raise Refused(_("Søknaden kan ikke sendes før alt som mangler, er fylt ut."))
         application.sent_at, application.sent_by, application.returned_reason = now, actor.user, ""
+        application.confirmers_notified_at = None
         application.save()
         _record(actor, application, "sent_for_confirmation", from_state=from_state)
         send_after_commit(tasks.notify_confirmers, application.pk)
@@ -316,8 +321,9 @@ def application_confirm(*, actor: Actor, application_id: int) -> Submission:
         application = _lock(application_id)
         # The authority is recorded as text in the county's written standard: it is part of what
         # was submitted and appears on the receipt, whatever language the confirmer reads in.
+        _reason, from_state = _transition(application, "confirm", actor, now)
         with translation.override(application.organisation.written_standard or "nb"):
-            authority, from_state = _transition(application, "confirm", actor, now)
+            authority = access.can_confirm_for(actor.user, application.organisation, now).reason
         if not application.reference:
             application.reference = f"{application.call.year}-{application.pk:05d}"
         application.submitted_at = now
@@ -350,7 +356,10 @@ def application_confirm(*, actor: Actor, application_id: int) -> Submission:
 
 def application_withdraw(*, actor: Actor, application_id: int) -> Application:
     """Take a submitted application back to correct it before the deadline (it must be confirmed
-    again). The submitted version stays readable."""
+    again). The submitted version stays readable. Those who may confirm, and whoever confirmed the
+    withdrawn version, are told by e-mail."""
+    from grants import tasks
+
     now = timezone.now()
     with transaction.atomic():
         application = _lock(application_id)
@@ -361,6 +370,7 @@ def application_withdraw(*, actor: Actor, application_id: int) -> Application:
         application.submitted_at = None
         application.save()
         _record(actor, application, "withdrawn", from_state=from_state, version=submission.number)
+        send_after_commit(tasks.notify_withdrawn, application.pk, submission.pk)
     return application
 
 
@@ -369,6 +379,10 @@ def application_withdraw(*, actor: Actor, application_id: int) -> Application:
 
 def extension_record(*, actor: Actor, call: Call, organisation: Organisation, deadline, reason: str):
     _check(access.has_role(actor.membership, Role.CASEWORKER))
+    if not call.eligible_organisations.filter(pk=organisation.pk).exists():
+        raise Refused(_("%(org)s kan ikke søke på denne utlysningen.") % {"org": organisation.name})
+    if deadline <= call.application_deadline:
+        raise Refused(_("Den nye fristen må være etter utlysningens søknadsfrist."))
     with transaction.atomic():
         Call.objects.select_for_update().get(pk=call.pk)
         extension = DeadlineExtension.objects.create(

@@ -5,6 +5,8 @@ Tasks take ids, load what they need and can run twice without doing the work twi
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
@@ -45,10 +47,45 @@ def confirmers(application: Application, at=None) -> list[User]:
 
 @shared_task
 def notify_confirmers(application_id: int) -> None:
-    application = Application.objects.select_related("organisation", "call", "sent_by").get(pk=application_id)
-    if application.state != Application.State.AWAITING_CONFIRMATION:
+    """Tell the directors and fullmakt holders that an application waits for them, once: the row is
+    claimed before sending and released again if sending fails (the sweep then tries again)."""
+    claimed = Application.objects.filter(
+        pk=application_id,
+        state=Application.State.AWAITING_CONFIRMATION,
+        confirmers_notified_at__isnull=True,
+    ).update(confirmers_notified_at=timezone.now())
+    if not claimed:
         return
-    _send("awaiting_confirmation", application, confirmers(application))
+    application = Application.objects.select_related("organisation", "call", "sent_by").get(pk=application_id)
+    try:
+        _send("awaiting_confirmation", application, confirmers(application))
+    except Exception:
+        Application.objects.filter(pk=application_id).update(confirmers_notified_at=None)
+        raise
+
+
+@shared_task
+def sweep_confirmation_requests() -> None:
+    """Send the requests for confirmation that were never sent (the broker was down)."""
+    stale = timezone.now() - dt.timedelta(minutes=2)
+    waiting = Application.objects.filter(
+        state=Application.State.AWAITING_CONFIRMATION, confirmers_notified_at__isnull=True, sent_at__lt=stale
+    ).values_list("pk", flat=True)
+    for application_id in waiting:
+        notify_confirmers.delay(application_id)
+
+
+@shared_task
+def notify_withdrawn(application_id: int, submission_id: int) -> None:
+    """Tell those who may confirm, and whoever confirmed the withdrawn version, that it must be
+    sent and confirmed again."""
+    application = Application.objects.select_related("organisation", "call").get(pk=application_id)
+    submission = application.submissions.select_related("confirmed_by", "withdrawn_by").get(pk=submission_id)
+    recipients = {user.pk: user for user in confirmers(application)}
+    if submission.confirmed_by.is_active:
+        recipients[submission.confirmed_by.pk] = submission.confirmed_by
+    recipients.pop(submission.withdrawn_by_id, None)
+    _send("withdrawn", application, sorted(recipients.values(), key=lambda u: u.full_name), submission=submission)
 
 
 @shared_task

@@ -15,11 +15,12 @@ import zlib
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from portal.uploads import max_upload_bytes
 
 ALLOWED = {  # extension -> content type
     "pdf": "application/pdf",
@@ -65,10 +66,6 @@ class CheckedFile:
     size: int
     sha256: str  # hex digest of the whole content
     original_name: str  # the user's file name, reduced to a safe base name
-
-
-def max_upload_bytes() -> int:
-    return settings.MAX_UPLOAD_MB * BYTES_PER_MB
 
 
 def check_upload(upload: UploadedFile, *, max_bytes: int | None = None) -> CheckedFile:

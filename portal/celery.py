@@ -18,6 +18,10 @@ app.conf.beat_schedule = {
         "task": "portal.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "sweep-confirmation-requests": {
+        "task": "grants.tasks.sweep_confirmation_requests",
+        "schedule": crontab(minute="*/5"),
+    },
     "sweep-receipts": {
         "task": "grants.tasks.sweep_receipts",
         "schedule": crontab(minute="*/5"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
@@ -85,3 +86,19 @@ class LanguageMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class HtmxRedirectMiddleware:
+    """A redirect in answer to an htmx request (an autosave after the session expired: to login)
+    becomes a full-page navigation (``HX-Redirect``) instead of a page swapped into a status line."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") == "true" and response.status_code in (301, 302, 303, 307, 308):
+            location = response["Location"]
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = location
+        return response

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.HtmxRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -212,6 +213,11 @@ PRIVATE_FILES_DIR = Path(env_str("PRIVATE_FILES_DIR", str(VAR_DIR / "private")))
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 25, minimum=1)
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_HANDLERS = [
+    "portal.uploads.SizeLimitedUploadHandler",  # stops a file at MAX_UPLOAD_MB while it arrives
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 _s3_bucket = env_str("S3_BUCKET")
 if _s3_bucket:

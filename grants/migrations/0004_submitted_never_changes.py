@@ -1,7 +1,10 @@
 """On PostgreSQL, the database itself refuses to change what was submitted (R12, R23):
 
-- a submission's snapshot, total, number, confirmer, time and authority never change, and it is
-  never deleted; its receipt may be stored once (from empty to a file) and never replaced;
+- a submission's snapshot, total, number, sender, confirmer, times and authority never change, and
+  it is never deleted; its receipt may be stored once (from empty to a file) and never replaced; a
+  withdrawal is recorded once;
+- (SQLite, the embedded default, has no such triggers: Django's test teardown empties tables with
+  DELETE there, where PostgreSQL uses TRUNCATE.)
 - an uploaded agreement's file, size and SHA-256 never change, and it is never deleted.
 """
 
@@ -18,9 +21,11 @@ BEGIN
        OR NEW.number IS DISTINCT FROM OLD.number OR NEW.application_id IS DISTINCT FROM OLD.application_id
        OR NEW.confirmed_by_id IS DISTINCT FROM OLD.confirmed_by_id
        OR NEW.confirmed_at IS DISTINCT FROM OLD.confirmed_at OR NEW.authority IS DISTINCT FROM OLD.authority
+       OR NEW.sent_by_id IS DISTINCT FROM OLD.sent_by_id OR NEW.sent_at IS DISTINCT FROM OLD.sent_at
        OR (OLD.receipt <> '' AND NEW.receipt IS DISTINCT FROM OLD.receipt)
        OR (OLD.receipt_sha256 <> '' AND NEW.receipt_sha256 IS DISTINCT FROM OLD.receipt_sha256)
-       OR (OLD.withdrawn_at IS NOT NULL AND NEW.withdrawn_at IS DISTINCT FROM OLD.withdrawn_at) THEN
+       OR (OLD.withdrawn_at IS NOT NULL AND (NEW.withdrawn_at IS DISTINCT FROM OLD.withdrawn_at
+           OR NEW.withdrawn_by_id IS DISTINCT FROM OLD.withdrawn_by_id)) THEN
         RAISE EXCEPTION 'grants_submission: what was submitted never changes'
             USING ERRCODE = 'insufficient_privilege';
     END IF;

@@ -81,6 +81,8 @@ class Application(models.Model):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Claimed by the e-mail task (and a sweep sends what was never sent): the row is the truth.
+    confirmers_notified_at = models.DateTimeField(_("bekreftere varslet"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("sendt inn"), null=True, blank=True)
     returned_reason = models.TextField(_("begrunnelse for retur"), blank=True)
 

@@ -4,7 +4,7 @@ submitted versions, and IMDi's deadline extensions."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from grants import forms, services, workflow
 from grants.access import applications_for, can_read_current, can_view_applications, get_application_for
 from grants.answers import present
 from grants.budget import totals
-from grants.models import Application, Call, DeadlineExtension
+from grants.models import Application, Call, DeadlineExtension, Submission
 from grants.sections import BY_SLUG, SECTIONS, missing, progress
 from portal import access
 from portal.audit import Actor
@@ -77,9 +77,21 @@ def application_start(request, pk: int):
 
 @require_GET
 def application_list(request):
-    can_view_applications(request.membership).or_403()
-    applications = applications_for(request.membership).for_listing().order_by("-call__year", "organisation__name")
-    return render(request, "grants/application/list.html", {"applications": applications})
+    membership = request.membership
+    can_view_applications(membership).or_403()
+    applications = applications_for(membership).for_listing().order_by("-call__year", "organisation__name")
+    if membership.role not in COUNTY_ROLES:
+        # IMDi reads the applications as submitted: the title and time of the latest version.
+        latest = Submission.objects.filter(application=OuterRef("pk")).order_by("-number")
+        applications = applications.annotate(
+            submitted_title=Subquery(latest.values("snapshot__fields__title")[:1]),
+            last_confirmed_at=Subquery(latest.values("confirmed_at")[:1]),
+        )
+    return render(
+        request,
+        "grants/application/list.html",
+        {"applications": applications, "as_submitted": membership.role not in COUNTY_ROLES},
+    )
 
 
 # --- The overview -----------------------------------------------------------------------------
@@ -128,6 +140,8 @@ def _bound_with_missing(section, application, data=None):
         if item.section != section.slug:
             continue
         field = item.field.removeprefix("id_")
+        if field not in form.fields:
+            field = field.removesuffix("_0")  # the first of a group of radio buttons
         form.add_error(field if field in form.fields else None, item.message)
     return form
 
@@ -150,7 +164,11 @@ def _budget_context(application, formset):
 
 def _with_more_rows(data, prefix: str = "lines", more: int = 3):
     data = data.copy()
-    data[f"{prefix}-TOTAL_FORMS"] = str(int(data.get(f"{prefix}-TOTAL_FORMS", "0") or 0) + more)
+    try:
+        rows = int(data.get(f"{prefix}-TOTAL_FORMS", "0"))
+    except ValueError:
+        rows = 0
+    data[f"{prefix}-TOTAL_FORMS"] = str(max(rows, 0) + more)
     return data
 
 
@@ -163,11 +181,13 @@ def application_section(request, pk: int, section: str):
         return redirect("application_detail", application.pk)
     if spec.form_class is None:
         return redirect("application_agreements", application.pk)
+    autosave = request.method == "POST" and request.POST.get("autosave") == "1"
     edit = workflow.can_edit(membership, application, timezone.now())
     if not edit:
+        if autosave:  # a colleague sent it, or the deadline passed, while this user was typing
+            return _autosave_status(request, application, spec, error=edit.reason)
         messages.info(request, edit.reason)
         return redirect("application_detail", application.pk)
-    autosave = request.method == "POST" and request.POST.get("autosave") == "1"
     is_budget = spec.slug == "budsjett"
     formset = None
     conflict = None
@@ -182,7 +202,7 @@ def application_section(request, pk: int, section: str):
             form.is_valid()
             formset = forms.budget_formset(application, data)
             formset.is_valid()
-            return _render_section(request, application, spec, form, formset, conflict)
+            return _render_section(request, application, spec, form, formset, conflict, unsaved=True)
         if is_budget:
             formset = forms.budget_formset(application, request.POST)
         valid = form.is_valid() & (formset.is_valid() if formset is not None else True)
@@ -236,7 +256,8 @@ def application_section(request, pk: int, section: str):
             form = spec.form_class(application=application, section=spec.slug)
         if is_budget:
             formset = forms.budget_formset(application)
-    return _render_section(request, application, spec, form, formset, conflict)
+    unsaved = request.method == "POST" and not saved_now
+    return _render_section(request, application, spec, form, formset, conflict, unsaved=unsaved)
 
 
 def _next_after(application, spec) -> str:
@@ -258,8 +279,9 @@ def _conflict(stale, spec) -> dict:
     return {"message": str(stale), "answers": part, "version": saved.versions.get(spec.slug, 0)}
 
 
-def _render_section(request, application, spec, form, formset, conflict, status=200):
+def _render_section(request, application, spec, form, formset, conflict, *, unsaved=False):
     context = {
+        "unsaved": unsaved,  # the form shows answers that are not saved: leaving must warn
         "application": application,
         "section": spec,
         "sections": SECTIONS,
@@ -268,7 +290,7 @@ def _render_section(request, application, spec, form, formset, conflict, status=
     }
     if formset is not None:
         context.update(_budget_context(application, formset))
-    return render(request, "grants/application/section.html", context, status=status)
+    return render(request, "grants/application/section.html", context)
 
 
 def _autosave_status(request, application, spec, *, saved=False, conflict=None, invalid=False, error=""):

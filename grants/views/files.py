@@ -15,6 +15,7 @@ from grants.access import can_read_current, get_application_for, submitted_agree
 from grants.models import PartnerKind
 from portal.audit import Actor
 from portal.models import IMDI_ROLES
+from portal.uploads import too_large_fields
 
 
 def attachment(file, *, filename: str, content_type: str) -> FileResponse:
@@ -29,7 +30,11 @@ def application_agreements(request, pk: int):
     application = get_application_for(membership, pk, write=request.method == "POST")
     can_read_current(membership, application).or_403()
     edit = workflow.can_edit(membership, application, timezone.now())
-    form = forms.AgreementForm(request.POST or None, request.FILES or None) if edit else None
+    form = None
+    if edit:
+        data, files = request.POST or None, request.FILES or None  # reading them runs the upload handlers
+        too_large = "file" in too_large_fields(request)
+        form = forms.AgreementForm(data, files, too_large=too_large)
     if request.method == "POST":
         if not edit:
             messages.error(request, edit.reason)

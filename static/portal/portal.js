@@ -8,15 +8,26 @@
   }
 
   // --- Unsaved changes: warn before leaving a form that has changes nobody saved. ---------------
+  function serialize(form) {
+    return new URLSearchParams(new FormData(form)).toString();
+  }
+
   function watchUnsaved() {
-    var dirty = false;
-    document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
-      form.addEventListener("input", function () { dirty = true; });
-      form.addEventListener("change", function () { dirty = true; });
-      form.addEventListener("submit", function () { dirty = false; });
+    var form = document.querySelector("form[data-unsaved-warning]");
+    if (!form) { return; }
+    // A page shown again with answers that were not saved (a refused save, more budget rows) starts dirty.
+    var dirty = form.hasAttribute("data-unsaved");
+    var sent = null;
+    form.addEventListener("input", function () { dirty = true; });
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.elt.hasAttribute("data-autosave")) { sent = serialize(form); }
     });
-    // An autosave that succeeded has saved everything typed so far.
-    document.body.addEventListener("portal:saved", function () { dirty = false; });
+    // An autosave that succeeded has saved what it sent: clean, unless the user typed on meanwhile.
+    document.body.addEventListener("portal:saved", function () {
+      if (sent !== null && serialize(form) === sent) { dirty = false; }
+    });
     window.addEventListener("beforeunload", function (event) {
       if (dirty) { event.preventDefault(); event.returnValue = ""; }
     });
