@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from grants import workflow
+from grants import forms, workflow
 from grants.budget import totals
 from grants.models import (
     Application,
@@ -31,19 +31,13 @@ from portal.models import Organisation, Role
 
 State = Application.State
 
-# The fields a copy of last year's application takes over (not agreements: they are signed anew).
+# The fields a copy of last year's application takes over: the texts, not the period (a new year),
+# the yes/no answers and declarations (answered anew), nor agreements (signed anew).
 COPIED_FIELDS = [
-    "title",
-    "summary",
-    "cooperation_model",
-    "participants_planned",
-    "recruitment",
-    "follow_up",
+    *(field for field in forms.ProjectForm._meta.fields if not field.startswith("period_")),
     "experience_sharing",
     "transfer_value",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
+    *forms.ContactForm._meta.fields,
 ]
 
 
