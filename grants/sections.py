@@ -16,7 +16,6 @@ class Section:
     slug: str
     title: str
     form_class: type | None  # None: a section with its own page (agreements)
-    anchor: str = ""  # the field the "missing" links of a section without a form point to
 
     @property
     def has_form(self) -> bool:  # templates would call form_class
@@ -25,7 +24,7 @@ class Section:
 
 SECTIONS: list[Section] = [
     Section("prosjekt", gettext_lazy("Prosjektet"), forms.ProjectForm),
-    Section("avtaler", gettext_lazy("Samarbeidspartnere og avtaler"), None, anchor="id_partner_kind"),
+    Section("avtaler", gettext_lazy("Samarbeidspartnere og avtaler"), None),
     Section("justeringer", gettext_lazy("Justeringer"), forms.AdjustmentsForm),
     Section("erfaringsdeling", gettext_lazy("Erfaringsdeling og overføringsverdi"), forms.ExperienceForm),
     Section("budsjett", gettext_lazy("Budsjett"), forms.BudgetForm),

@@ -91,10 +91,6 @@ def _lock(application_id: int) -> Application:
     )
 
 
-def deadline_for(call: Call, organisation: Organisation):
-    return DeadlineExtension.deadline_for(call, organisation)
-
-
 def previous_application(call: Call, organisation: Organisation) -> Application | None:
     """The county's application to the latest earlier call of the same scheme."""
     return (
@@ -111,7 +107,7 @@ def previous_application(call: Call, organisation: Organisation) -> Application 
 def application_start(*, actor: Actor, call: Call, copy_previous: bool = False) -> Application:
     now = timezone.now()
     organisation = actor.organisation
-    _check(access.can_apply(actor.membership, call, now, deadline=deadline_for(call, organisation)))
+    _check(access.can_apply(actor.membership, call, now, deadline=DeadlineExtension.deadline_for(call, organisation)))
     existing = Application.objects.filter(call=call, organisation=organisation).first()
     if existing is not None:
         raise AlreadyStarted(existing)

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from grants.models import Application
-from portal.models import Delegation, Role, User
+from portal import access
+from portal.models import User
 
 
 def _send(template: str, application: Application, recipients: list[User], **context) -> None:
@@ -27,22 +28,6 @@ def _send(template: str, application: Application, recipients: list[User], **con
             subject = render_to_string(f"grants/email/{template}_subject.txt", context).strip()
             body = render_to_string(f"grants/email/{template}.txt", context)
             send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
-
-
-def confirmers(application: Application, at=None) -> list[User]:
-    """The county's directors and the holders of a valid fullmakt (R12)."""
-    at = at or timezone.now()
-    directors = User.objects.filter(
-        is_active=True,
-        memberships__organisation=application.organisation,
-        memberships__role=Role.COUNTY_DIRECTOR,
-    )
-    delegates = User.objects.filter(
-        is_active=True,
-        pk__in=Delegation.objects.valid_at(at).filter(organisation=application.organisation).values("grantee"),
-        memberships__organisation=application.organisation,
-    )
-    return list((directors | delegates).distinct().order_by("full_name"))
 
 
 @shared_task
@@ -58,7 +43,7 @@ def notify_confirmers(application_id: int) -> None:
         return
     application = Application.objects.select_related("organisation", "call", "sent_by").get(pk=application_id)
     try:
-        _send("awaiting_confirmation", application, confirmers(application))
+        _send("awaiting_confirmation", application, access.confirmers_for(application.organisation, timezone.now()))
     except Exception:
         Application.objects.filter(pk=application_id).update(confirmers_notified_at=None)
         raise
@@ -81,7 +66,7 @@ def notify_withdrawn(application_id: int, submission_id: int) -> None:
     sent and confirmed again."""
     application = Application.objects.select_related("organisation", "call").get(pk=application_id)
     submission = application.submissions.select_related("confirmed_by", "withdrawn_by").get(pk=submission_id)
-    recipients = {user.pk: user for user in confirmers(application)}
+    recipients = {user.pk: user for user in access.confirmers_for(application.organisation, timezone.now())}
     if submission.confirmed_by.is_active:
         recipients[submission.confirmed_by.pk] = submission.confirmed_by
     recipients.pop(submission.withdrawn_by_id, None)

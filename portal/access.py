@@ -151,6 +151,21 @@ def can_confirm_for(user: User, organisation: Organisation, at) -> Decision:
     )
 
 
+def confirmers_for(organisation: Organisation, at) -> list[User]:
+    """Everyone who may confirm for ``organisation`` at ``at``: the rule of ``can_confirm_for`` as a
+    list (the county's directors, and the holders of a valid fullmakt who still work there)."""
+    directors = User.objects.filter(
+        is_active=True, memberships__organisation=organisation, memberships__role=Role.COUNTY_DIRECTOR
+    )
+    delegates = User.objects.filter(
+        is_active=True,
+        pk__in=Delegation.objects.valid_at(at).filter(organisation=organisation).values("grantee"),
+        memberships__organisation=organisation,
+        memberships__role__in=COUNTY_ROLES,
+    )
+    return list((directors | delegates).distinct().order_by("full_name"))
+
+
 # --- Calls ------------------------------------------------------------------------------------
 
 

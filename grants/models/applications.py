@@ -49,9 +49,6 @@ class ApplicationQuerySet(models.QuerySet):
             "organisation__name",
         )
 
-    def ever_submitted(self):
-        return self.filter(submissions__isnull=False).distinct()
-
 
 class Application(models.Model):
     """One county's application to one call. Its state lives in ``grants.workflow``."""
@@ -155,9 +152,6 @@ class Application(models.Model):
 
     def active_agreements(self):
         return self.agreements.filter(removed_at__isnull=True)
-
-    def current_submission(self) -> Submission | None:
-        return self.submissions.filter(withdrawn_at__isnull=True).order_by("-number").first()
 
 
 class PartnerKind(models.TextChoices):

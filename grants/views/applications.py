@@ -53,7 +53,9 @@ def application_start(request, pk: int):
     existing = Application.objects.filter(call=call, organisation=organisation).first()
     if existing is not None:
         return redirect("application_detail", existing.pk)
-    decision = access.can_apply(membership, call, timezone.now(), deadline=services.deadline_for(call, organisation))
+    decision = access.can_apply(
+        membership, call, timezone.now(), deadline=DeadlineExtension.deadline_for(call, organisation)
+    )
     previous = services.previous_application(call, organisation)
     error = ""
     if request.method == "POST":
