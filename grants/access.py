@@ -3,13 +3,14 @@ applications that have been submitted (a draft is the county's working paper unt
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from grants.models import Application, Submission
+from grants.models import Appeal, Application, Case, Submission
+from grants.models import Decision as GrantDecision
 from portal.access import Decision, allow, deny, forbid_writes_for_readers, has_role
-from portal.models import COUNTY_ROLES, IMDI_ROLES, Membership
+from portal.models import COUNTY_ROLES, IMDI_ROLES, Membership, Role
 
 
 def can_view_applications(membership: Membership | None) -> Decision:
@@ -61,3 +62,109 @@ def submitted_agreement_ids(application: Application) -> set[int]:
         for snapshot in application.submissions.values_list("snapshot", flat=True)
         for agreement in snapshot.get("agreements", [])
     }
+
+
+# --- IMDi's cases and what the county sees of them --------------------------------------------
+
+
+def can_view_cases(membership: Membership | None) -> Decision:
+    """IMDi's roles read every case; caseworkers act on them."""
+    return has_role(membership, *IMDI_ROLES)
+
+
+def can_work_cases(membership: Membership | None) -> Decision:
+    if not (decision := forbid_writes_for_readers(membership)):
+        return decision
+    return has_role(membership, Role.CASEWORKER)
+
+
+def get_case_for(membership: Membership | None, pk: int, *, write: bool = False) -> Case:
+    """A case for IMDi's pages: other roles get 403 (the page is not theirs at all), an unknown
+    case 404, a POST by anyone but a caseworker 403."""
+    can_view_cases(membership).or_403()
+    case = get_object_or_404(
+        Case.objects.select_related(
+            "application", "application__organisation", "application__call", "call", "assigned_to"
+        ),
+        pk=pk,
+    )
+    if write:
+        can_work_cases(membership).or_403()
+    return case
+
+
+def get_imdi_decision_for(membership: Membership | None, pk: int, *, write: bool = False) -> GrantDecision:
+    can_view_cases(membership).or_403()
+    decision = get_object_or_404(
+        GrantDecision.objects.select_related(
+            "case",
+            "case__application",
+            "case__application__organisation",
+            "case__call",
+            "proposed_by",
+            "approved_by",
+            "returned_by",
+            "accepted_by",
+        ),
+        pk=pk,
+    )
+    if write:
+        can_work_cases(membership).or_403()
+    return decision
+
+
+def get_appeal_for(membership: Membership | None, pk: int, *, write: bool = False) -> Appeal:
+    can_view_cases(membership).or_403()
+    appeal = get_object_or_404(
+        Appeal.objects.select_related(
+            "case", "case__application", "case__application__organisation", "decision", "filed_by"
+        ),
+        pk=pk,
+    )
+    if write:
+        can_work_cases(membership).or_403()
+    return appeal
+
+
+def decisions_visible_to(membership: Membership | None, application: Application) -> QuerySet[GrantDecision]:
+    """The county sees decisions once approved (a proposal is IMDi's internal working paper);
+    IMDi's roles see every proposal too."""
+    decisions = GrantDecision.objects.filter(case__application=application)
+    if membership is not None and membership.role in IMDI_ROLES:
+        return decisions
+    return decisions.filter(state=GrantDecision.State.APPROVED)
+
+
+def get_decision_for(membership: Membership | None, application: Application, pk: int) -> GrantDecision:
+    """A decision of an application the membership may see (``get_application_for`` first): a
+    county's own approved decisions; another county's, or a proposal, is a 404."""
+    return get_object_or_404(
+        decisions_visible_to(membership, application).select_related(
+            "case", "case__application", "case__application__organisation", "case__call"
+        ),
+        pk=pk,
+    )
+
+
+# The case history a county sees: its own steps and the ones that concern it, not IMDi's
+# internal work (assignment, impartiality, assessment, allocation, proposals).
+COUNTY_VISIBLE_CASE_ACTIONS = frozenset(
+    {
+        "decision.approved",
+        "letter.issued",
+        "letter.opened",
+        "decision.accepted",
+        "payment.registered",
+        "appeal.filed",
+        "appeal.reversed",
+        "appeal.forwarded",
+        "appeal.decided",
+    }
+)
+
+
+def visible_history(membership: Membership | None, events: QuerySet) -> QuerySet:
+    """Filter an application's events for the membership: IMDi sees all, the county its part."""
+    if membership is not None and membership.role in IMDI_ROLES:
+        return events
+    return events.filter(Q(action__startswith="application.") | Q(action__in=COUNTY_VISIBLE_CASE_ACTIONS))

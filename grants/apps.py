@@ -8,7 +8,7 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from grants import panels  # noqa: F401  (registers the dashboard panels)
-        from grants.models import Application
+        from grants.models import Application, Case
         from portal.templatetags.portal_tags import register_labels
 
         register_labels(
@@ -23,6 +23,24 @@ class GrantsConfig(AppConfig):
                 "application.withdrawn": _("Trukket tilbake for retting"),
                 "application.deadline_extended": _("Utsatt søknadsfrist registrert"),
                 "application.receipt_issued": _("Kvittering laget"),
+                "case.assigned": _("Saken ble tildelt en saksbehandler"),
+                "case.impartial": _("Saksbehandleren erklærte seg habil"),
+                "case.disqualified": _("Saksbehandleren erklærte seg inhabil"),
+                "case.assessment_saved": _("Vurderingen ble lagret"),
+                "case.assessed": _("Søknaden ble vurdert"),
+                "case.allocated": _("Beløp fordelt fra rammen"),
+                "decision.proposed": _("Vedtak foreslått"),
+                "decision.returned": _("Forslag til vedtak sendt tilbake"),
+                "decision.approved": _("Vedtak fattet"),
+                "decision.accepted": _("Tilskuddet ble akseptert"),
+                "letter.issued": _("Vedtaksbrev sendt"),
+                "letter.opened": _("Vedtaksbrevet ble åpnet av fylkeskommunen"),
+                "letter.retry_requested": _("Nytt forsøk på å lage vedtaksbrevet"),
+                "payment.registered": _("Utbetaling registrert"),
+                "appeal.filed": _("Klage mottatt"),
+                "appeal.reversed": _("IMDi omgjorde vedtaket etter klage"),
+                "appeal.forwarded": _("Klagen ble sendt til departementet"),
+                "appeal.decided": _("Departementets avgjørelse registrert"),
             },
-            states=dict(Application.State.choices),
+            states={**dict(Application.State.choices), **dict(Case.State.choices)},
         )

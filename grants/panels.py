@@ -1,11 +1,11 @@
 """Dashboard panels: what a county can apply for and its applications; the calls IMDi runs and what
 has been submitted."""
 
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from grants.access import applications_for
-from grants.models import Application, Call
+from grants.models import Application, Call, Case, Decision, Letter
 from portal import access
 from portal.dashboard import register
 from portal.models import Role
@@ -57,3 +57,46 @@ def submitted_applications(request):
         .order_by("-submitted_at")[:20]
     )
     return {"applications": applications}
+
+
+@register(Role.CASEWORKER, Role.ADMIN, Role.AUDITOR, template="grants/panels/casework.html", order=15)
+def casework_overview(request):
+    """What waits for IMDi: the caseworker's own cases, proposals for another caseworker to approve,
+    letters that failed, and payments due."""
+    user = request.user
+    open_states = [Case.State.ASSIGNED, Case.State.ASSESSING, Case.State.ASSESSED]
+    cases = Case.objects.select_related("application", "application__organisation", "call")
+    mine = cases.filter(assigned_to=user, state__in=open_states).order_by("application__submitted_at")[:20]
+    to_approve = (
+        Decision.objects.filter(state=Decision.State.PROPOSED)
+        .exclude(proposed_by=user)
+        .select_related("case__application__organisation", "proposed_by")
+        .order_by("proposed_at")[:20]
+    )
+    counts = dict(Case.objects.values_list("state").annotate(n=Count("id")).order_by().values_list("state", "n"))
+    return {
+        "mine": list(mine) if request.membership.role == Role.CASEWORKER else [],
+        "to_approve": list(to_approve) if request.membership.role == Role.CASEWORKER else [],
+        "failed_letters": list(
+            Letter.objects.filter(status=Letter.Status.FAILED).select_related("decision__case__application")[:20]
+        ),
+        "payments_due": Decision.objects.filter(
+            kind=Decision.Kind.GRANT, state=Decision.State.APPROVED, reversed_at__isnull=True, paid__lt=F("amount")
+        ).count(),
+        "states": [(state, label, counts.get(state, 0)) for state, label in Case.State.choices],
+    }
+
+
+@register(Role.COUNTY_STAFF, Role.COUNTY_DIRECTOR, template="grants/panels/decisions.html", order=7)
+def county_decisions(request):
+    """The county's decisions: a grant to accept, a dismissal that can be appealed."""
+    decisions = list(
+        Decision.objects.filter(
+            case__application__organisation=request.membership.organisation,
+            state=Decision.State.APPROVED,
+            reversed_at__isnull=True,
+        )
+        .select_related("case__application__call")
+        .order_by("-approved_at")[:20]
+    )
+    return {"decisions": decisions}

@@ -19,6 +19,7 @@ from grants.models import (
     Application,
     BudgetLine,
     Call,
+    Case,
     CooperationAgreement,
     DeadlineExtension,
     Submission,
@@ -304,7 +305,7 @@ def application_return(*, actor: Actor, application_id: int, reason: str) -> App
 
 def application_confirm(*, actor: Actor, application_id: int) -> Submission:
     """Confirm and submit (R12): freeze what was sent, give it a reference, make the receipt."""
-    from grants import tasks
+    from grants import casework, tasks
 
     now = timezone.now()
     with transaction.atomic():
@@ -340,6 +341,7 @@ def application_confirm(*, actor: Actor, application_id: int) -> Submission:
             version=number,
             authority=authority,
         )
+        casework.open_case(application)
         send_after_commit(tasks.render_receipt, submission.pk)
     return submission
 
@@ -348,12 +350,15 @@ def application_withdraw(*, actor: Actor, application_id: int) -> Application:
     """Take a submitted application back to correct it before the deadline (it must be confirmed
     again). The submitted version stays readable. Those who may confirm, and whoever confirmed the
     withdrawn version, are told by e-mail."""
-    from grants import tasks
+    from grants import casework, tasks
 
     now = timezone.now()
     with transaction.atomic():
         application = _lock(application_id)
         _reason, from_state = _transition(application, "withdraw", actor, now)
+        case = Case.objects.filter(application=application).first()
+        if case is not None and case.state not in casework.ASSIGNABLE:
+            raise Refused(_("IMDi har foreslått eller fattet vedtak: søknaden kan ikke trekkes tilbake nå."))
         submission = application.submissions.select_for_update().get(withdrawn_at__isnull=True)
         submission.withdrawn_at, submission.withdrawn_by = now, actor.user
         submission.save(update_fields=["withdrawn_at", "withdrawn_by"])

@@ -96,3 +96,20 @@ def sweep_receipts() -> None:
 
     for submission_id in receipts.unfinished_receipts():
         render_receipt.delay(submission_id)
+
+
+@shared_task(acks_late=True)
+def render_letter(letter_id: int) -> None:
+    """Render a decision letter, store it once and tell the county (idempotent: see grants.letters)."""
+    from grants import letters
+
+    letters.letter_issue(letter_id)
+
+
+@shared_task
+def sweep_letters() -> None:
+    """Render again what was never rendered (broker down) or failed: the pending row is the truth."""
+    from grants import letters
+
+    for letter_id in letters.unfinished_letters():
+        render_letter.delay(letter_id)

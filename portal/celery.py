@@ -26,4 +26,8 @@ app.conf.beat_schedule = {
         "task": "grants.tasks.sweep_receipts",
         "schedule": crontab(minute="*/5"),
     },
+    "sweep-letters": {
+        "task": "grants.tasks.sweep_letters",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from grants.models import Call, DeadlineExtension
+from grants.models import Call, Case, DeadlineExtension
 from portal import access
 from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
 from tests import factories as f
@@ -107,7 +107,7 @@ def test_load_demo_twice_changes_nothing(db, settings):
     def snapshot():
         return [
             list(model.objects.order_by("pk").values())
-            for model in (User, Membership, Call, Delegation, Organisation, AuditEvent, DeadlineExtension)
+            for model in (User, Membership, Call, Delegation, Organisation, AuditEvent, DeadlineExtension, Case)
         ]
 
     call_command("load_demo", stdout=io.StringIO())
@@ -128,6 +128,18 @@ def test_demo_counties_can_try_the_latest_call_under_an_extension(db, settings, 
     application = staff.memberships.get().organisation.applications.get(call=latest)
     assert response.status_code == 302 and response["Location"] == reverse("application_detail", args=[application.pk])
     assert DeadlineExtension.objects.filter(call=latest).count() == 3
+
+
+def test_demo_inbox_has_cases(db, settings):
+    """Innlandet's and Nordland's applications are submitted; Ali Hassan has declared himself
+    impartial on Innlandet's, Nordland's waits for a caseworker."""
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    cases = {c.application.organisation.name: c for c in Case.objects.select_related("application__organisation")}
+    assert set(cases) == {"Innlandet fylkeskommune", "Nordland fylkeskommune"}
+    assert cases["Innlandet fylkeskommune"].state == Case.State.ASSESSING
+    assert cases["Innlandet fylkeskommune"].assigned_to.email == "saksbehandler1@imdi.demo"
+    assert cases["Nordland fylkeskommune"].state == Case.State.RECEIVED
 
 
 def test_load_demo_refuses_without_debug(db, settings):

@@ -253,6 +253,67 @@ EXPECTED.update(
     }
 )
 
+# --- IMDi's cases, decisions, payments and appeals (grants/urls.py) -----------------------------
+#
+# Samples: ``granted`` is county A's application with an approved grant whose letter is issued;
+# ``dismissed`` is county A's application with an approved dismissal, its letter issued and an appeal
+# with an attachment. IMDi's own pages are IMDi's: county roles and the stranger get 403. All IMDi
+# roles read them; only caseworkers act (admins and auditors 403). An empty POST is a form with errors.
+
+
+def imdi_page(default=200) -> dict:
+    return login_required(403, **dict.fromkeys(IMDI, default))
+
+
+def imdi_action(caseworker) -> dict:
+    return login_required(403, caseworker=caseworker)
+
+
+GET_ONLY_IMDI = {"GET": imdi_page(), "POST": login_required(405)}
+POST_ONLY = {"GET": login_required(405)}
+EXPECTED.update(
+    {
+        "case_list": GET_ONLY_IMDI,
+        "case_detail": GET_ONLY_IMDI,
+        "case_assign": {**POST_ONLY, "POST": imdi_action(200)},
+        "case_declare": {"GET": imdi_page(), "POST": imdi_action(200)},
+        "case_assess": {"GET": imdi_page(), "POST": imdi_action(200)},
+        "allocation": GET_ONLY_IMDI,
+        "allocation_set": {**POST_ONLY, "POST": imdi_action(200)},
+        "decision_propose": {"GET": imdi_page(), "POST": imdi_action(200)},
+        "decision_detail": GET_ONLY_IMDI,
+        # The sample decision is approved, not proposed: approving or returning it again is refused
+        # on the page (200).
+        "decision_approve": {**POST_ONLY, "POST": imdi_action(200)},
+        "decision_return": {**POST_ONLY, "POST": imdi_action(200)},
+        "payment_create": {"GET": imdi_page(), "POST": imdi_action(200)},
+        "payments_due": GET_ONLY_IMDI,
+        # The letter is ready: nothing to render again; the caseworker is sent back to the decision.
+        "letter_retry": {**POST_ONLY, "POST": imdi_action(Redirect("/imdi/vedtak/{grant}/"))},
+        "appeal_detail": GET_ONLY_IMDI,
+        "appeal_reverse": {**POST_ONLY, "POST": imdi_action(200)},
+        "appeal_forward": {**POST_ONLY, "POST": imdi_action(200)},
+        "appeal_outcome": {**POST_ONLY, "POST": imdi_action(200)},
+        # The county's side: county A reads its decision and letter, IMDi reads them too.
+        "decision_view": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        "letter_file": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        # The director and the delegate (fullmakt) accept; county staff without fullmakt are refused
+        # on the page; IMDi may not accept on the county's behalf.
+        "decision_accept": {
+            **POST_ONLY,
+            "POST": county(
+                200,
+                imdi=403,
+                county_director=Redirect("/soknader/{granted}/vedtak/{grant}/"),
+                delegate=Redirect("/soknader/{granted}/vedtak/{grant}/"),
+            ),
+        },
+        # The dismissal has an open appeal: the page says so; IMDi reads it but may not appeal.
+        "appeal_create": {"GET": county(200, imdi=200), "POST": county(200, imdi=403)},
+        "appeal_attachment": {"GET": county(200, imdi=200), "POST": login_required(405)},
+    }
+)
+
 # --- The Django admin: only the admin role (is_staff) gets in ----------------------------------
 #
 # Anonymous users are sent to login: by LoginRequiredMiddleware for the model views, by the admin's
@@ -350,6 +411,7 @@ def sample_objects(cast) -> dict:
         ("account", "emailaddress"): EmailAddress.objects.get(user=cast.staff_b),
         ("mfa", "authenticator"): Authenticator.objects.get(user=cast.caseworker2),
         **application_samples(cast),
+        **case_samples(cast),
     }
 
 
@@ -377,12 +439,69 @@ def application_samples(cast) -> dict:
     return {"draft": draft, "submitted": submitted, "submission": submission}
 
 
+def case_samples(cast) -> dict:
+    from grants import casework
+    from grants.models import Decision
+    from grants.uploads import check_upload
+    from tests.cases import helpers as h
+
+    grant_call = f.make_call(cast.scheme, eligible=[cast.county_a])
+    grant = h.decided(cast, h.submitted_case(cast, call=grant_call))
+    h.issued(grant)
+    dismissal_call = f.make_call(cast.scheme, eligible=[cast.county_a])
+    dismissal = h.decided(cast, h.submitted_case(cast, call=dismissal_call), kind=Decision.Kind.DISMISSAL)
+    h.issued(dismissal)
+    upload = f.pdf_upload("klage.pdf")
+    appeal = casework.appeal_file(
+        actor=f.actor_for(cast.staff_a),
+        decision_id=dismissal.pk,
+        reasons="Søknaden kom inn i tide.",
+        files=[(upload, check_upload(upload))],
+    )
+    return {"grant": grant, "dismissal": dismissal, "appeal": appeal}
+
+
+# Which sample each case URL is asked with (pk of a case, decision, call or appeal).
+CASE_PK = {
+    "case_detail": lambda o: o["grant"].case_id,
+    "case_assign": lambda o: o["grant"].case_id,
+    "case_declare": lambda o: o["grant"].case_id,
+    "case_assess": lambda o: o["grant"].case_id,
+    "allocation_set": lambda o: o["grant"].case_id,
+    "decision_propose": lambda o: o["grant"].case_id,
+    "allocation": lambda o: o["grant"].case.call_id,
+    "decision_detail": lambda o: o["grant"].pk,
+    "decision_approve": lambda o: o["grant"].pk,
+    "decision_return": lambda o: o["grant"].pk,
+    "payment_create": lambda o: o["grant"].pk,
+    "letter_retry": lambda o: o["grant"].pk,
+    "appeal_detail": lambda o: o["appeal"].pk,
+    "appeal_reverse": lambda o: o["appeal"].pk,
+    "appeal_forward": lambda o: o["appeal"].pk,
+    "appeal_outcome": lambda o: o["appeal"].pk,
+}
+# The county's URLs: soknader/<pk>/vedtak/<decision_pk>/… on the grant, or on the dismissal.
+ON_GRANT = {"decision_view", "letter_file", "decision_accept"}
+ON_DISMISSAL = {"appeal_create", "appeal_attachment"}
+
+
 def sample_kwargs(entry: Entry, cast, objects) -> dict:
     admin_model = re.match(r"admin/(\w+)/(\w+)/", entry.route)
     kwargs = {}
     application = objects["submitted"] if entry.key in ON_SUBMITTED else objects["draft"]
+    decision = objects["grant"] if entry.key in ON_GRANT else objects["dismissal"]
     for name in param_names(entry):
-        if entry.key in ("application_start", "extension_create") and name == "pk":
+        if entry.key in CASE_PK and name == "pk":
+            value = CASE_PK[entry.key](objects)
+        elif entry.key in ON_GRANT | ON_DISMISSAL and name == "pk":
+            value = decision.case.application_id
+        elif name == "decision_pk":
+            value = decision.pk
+        elif name == "appeal_pk":
+            value = objects["appeal"].pk
+        elif name == "attachment_pk":
+            value = objects["appeal"].attachments.get().pk
+        elif entry.key in ("application_start", "extension_create") and name == "pk":
             value = cast.call.pk
         elif entry.key.startswith(("application_", "agreement_", "submission_", "budget_")) and name == "pk":
             value = application.pk
@@ -477,6 +596,8 @@ def run_matrix(client, cast, role: str) -> tuple[list[str], int]:
             "delegation_a": cast.delegation_a.pk,
             "draft": objects["draft"].pk,
             "submitted": objects["submitted"].pk,
+            "granted": objects["grant"].case.application_id,
+            "grant": objects["grant"].pk,
         }
         if admin_model and (admin_model[1], admin_model[2]) in objects:
             fill["object_id"] = objects[(admin_model[1], admin_model[2])].pk

@@ -9,8 +9,30 @@ from grants.models.applications import (
     Submission,
 )
 from grants.models.calls import Call, CallQuerySet, CostCategory, Criterion, Scheme
+from grants.models.cases import (
+    Appeal,
+    AppealAttachment,
+    Case,
+    CriterionScore,
+    Decision,
+    DecisionLine,
+    ImpartialityDeclaration,
+    Letter,
+    LineAssessment,
+    Payment,
+)
 
 __all__ = [
+    "Appeal",
+    "AppealAttachment",
+    "Case",
+    "CriterionScore",
+    "Decision",
+    "DecisionLine",
+    "ImpartialityDeclaration",
+    "LineAssessment",
+    "Letter",
+    "Payment",
     "Application",
     "BudgetLine",
     "Call",

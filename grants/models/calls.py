@@ -48,6 +48,7 @@ class CallQuerySet(models.QuerySet):
             "application_deadline",
             "report_deadline",
             "pot",
+            "allocated",
             "scheme__name",
             "scheme__priority_area",
         )
@@ -80,6 +81,11 @@ class Call(models.Model):
     pot = models.DecimalField(
         _("ramme (kr)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
+    # The sum of the call's allocations: kept by a database trigger from Case.allocated (migration
+    # 0006) and never written by Django (see save()); a CHECK keeps it within the pot (R5).
+    allocated = models.DecimalField(
+        _("fordelt (kr)"), max_digits=14, decimal_places=2, default=Decimal("0"), editable=False
+    )
     max_project_years = models.PositiveSmallIntegerField(_("maksimal prosjektperiode (år)"), default=4)
     contact_email = models.EmailField(_("kontakt-e-post"))
     eligible_organisations = models.ManyToManyField(
@@ -107,10 +113,30 @@ class Call(models.Model):
                 name="call_report_after_application",
             ),
             models.CheckConstraint(condition=Q(max_project_years__gte=1), name="call_project_years_positive"),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0) & Q(allocated__lte=models.F("pot")),
+                name="call_allocated_within_pot",
+                violation_error_message=_("Rammen kan ikke være lavere enn det som allerede er fordelt."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        """Never write ``allocated``: the trigger owns it, and a stale copy in memory (an admin form
+        opened before a caseworker allocated) must not overwrite it."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "allocated"
+            ]
+        super().save(*args, **kwargs)
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.pot - self.allocated
 
     def is_open_at(self, moment) -> bool:
         return self.is_published and self.opens_at <= moment < self.application_deadline

@@ -13,14 +13,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grants import forms, services, workflow
-from grants.access import applications_for, can_read_current, can_view_applications, get_application_for
+from grants.access import (
+    applications_for,
+    can_read_current,
+    can_view_applications,
+    decisions_visible_to,
+    get_application_for,
+    visible_history,
+)
 from grants.answers import present
 from grants.budget import totals
-from grants.models import Application, Call, DeadlineExtension, Submission
+from grants.models import Application, Call, Case, DeadlineExtension, Submission
 from grants.sections import BY_SLUG, SECTIONS, missing, progress
 from portal import access
 from portal.audit import Actor
-from portal.models import COUNTY_ROLES, AuditEvent, Role
+from portal.models import COUNTY_ROLES, IMDI_ROLES, AuditEvent, Role
 
 
 def application_history(application: Application):
@@ -121,7 +128,9 @@ def application_detail(request, pk: int):
         "missing": items,
         "transitions": _transitions(membership, application, now),
         "submissions": submissions,
-        "events": application_history(application),
+        "events": visible_history(membership, application_history(application)),
+        "decisions": list(decisions_visible_to(membership, application).order_by("proposed_at", "id")),
+        "case": Case.objects.filter(application=application).first() if membership.role in IMDI_ROLES else None,
     }
     return render(request, "grants/application/detail.html", context)
 

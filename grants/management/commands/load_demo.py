@@ -5,18 +5,21 @@ because the demo users have published passwords and TOTP secrets.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from grants import seed, services
-from grants.models import Call, DeadlineExtension
+from grants import casework, seed, services
+from grants.models import Application, Call, DeadlineExtension, PartnerKind
+from grants.uploads import check_upload
 from portal.audit import Actor
 from portal.dates import start_of_day
 from portal.models import Delegation, Membership, Organisation, Role, User
@@ -112,6 +115,7 @@ class Command(BaseCommand):
                 reason="Demo: stedfortreder for direktøren i søknadsperioden.",
             )
         self._extend_latest_deadline(counties, users["saksbehandler1@imdi.demo"])
+        self._submit_demo_applications(orgs, users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(USERS)} users, password {DEMO_PASSWORD!r}."))
 
     def _extend_latest_deadline(self, counties, caseworker):
@@ -131,3 +135,96 @@ class Command(BaseCommand):
                     deadline=deadline,
                     reason="Demo: utsatt frist slik at søknadsflyten kan prøves.",
                 )
+
+    def _submit_demo_applications(self, orgs, users):
+        """Innlandet and Nordland have submitted their applications to the latest call, so IMDi's inbox
+        has cases: Innlandet's is assigned to Ali Hassan, who has declared himself impartial; Nordland's
+        waits for a caseworker. Vestland is left for you to try the county's side."""
+        call = Call.objects.filter(scheme__code=seed.SCHEME["code"]).order_by("-year").first()
+        if call is None:
+            return
+        caseworker = users["saksbehandler1@imdi.demo"]
+        imdi = Actor(user=caseworker, membership=caseworker.memberships.get(role=Role.CASEWORKER))
+        for county, staff, director in [
+            ("Innlandet fylkeskommune", "saksbehandler@innlandet.demo", "direktor@innlandet.demo"),
+            ("Nordland fylkeskommune", "saksbehandler@nordland.demo", "direktor@nordland.demo"),
+        ]:
+            organisation = orgs[county]
+            if DeadlineExtension.deadline_for(call, organisation) <= timezone.now():
+                continue  # too late to apply: no demo application
+            if Application.objects.filter(call=call, organisation=organisation).exists():
+                continue
+            application = self._demo_application(call, organisation, users[staff])
+            services.application_send(actor=self._actor(users[staff], organisation), application_id=application.pk)
+            services.application_confirm(
+                actor=self._actor(users[director], organisation), application_id=application.pk
+            )
+            if county.startswith("Innlandet"):
+                case = application.case
+                casework.case_assign(actor=imdi, case_id=case.pk, assignee=caseworker)
+                casework.case_declare(actor=imdi, case_id=case.pk, disqualified=False)
+
+    @staticmethod
+    def _actor(user, organisation):
+        return Actor(user=user, membership=user.memberships.get(organisation=organisation))
+
+    def _demo_application(self, call, organisation, staff):
+        actor = self._actor(staff, organisation)
+        place = organisation.name.split()[0]
+        application = services.application_start(actor=actor, call=call)
+        answers = {
+            "prosjekt": {
+                "title": f"Fagbrev for voksne innvandrere i {place}",
+                "summary": "En klasse for voksne innvandrere som tar fagbrev i helse- og oppvekstfag.",
+                "cooperation_model": "Fylket, NAV, kommunene og opplæringskontorene møtes hver måned.",
+                "participants_planned": 15,
+                "recruitment": "NAV og kommunene foreslår deltakere fra introduksjonsprogrammet.",
+                "follow_up": "Hver deltaker har en kontaktlærer og en veileder i bedriften.",
+                "period_start": dt.date(call.year, 1, 1),
+                "period_end": dt.date(call.year, 12, 31),
+            },
+            "justeringer": {"has_adjustments": False, "adjustments": ""},
+            "erfaringsdeling": {
+                "commits_to_sharing": True,
+                "experience_sharing": "Vi deltar på IMDis samlinger og i evalueringen.",
+                "transfer_value": "Avtalene og rutinene kan brukes av andre fylker.",
+            },
+            "overforing": {"carry_over_amount": Decimal("0"), "carry_over_explanation": ""},
+            "kontakt": {
+                "contact_name": staff.full_name,
+                "contact_email": staff.email,
+                "contact_phone": "99 99 99 99",
+            },
+        }
+        for section, data in answers.items():
+            services.application_section_save(
+                actor=actor, application_id=application.pk, section=section, data=data, version=0
+            )
+        categories = list(call.cost_categories.order_by("order"))
+        services.application_section_save(
+            actor=actor,
+            application_id=application.pk,
+            section="budsjett",
+            data={"declares_no_running_costs": True},
+            version=0,
+            lines=[
+                {
+                    "category": categories[0],
+                    "amount": Decimal("300000"),
+                    "description": "Prosjektleder i halv stilling",
+                },
+                {"category": categories[1], "amount": Decimal("1200000"), "description": "To lærere"},
+            ],
+        )
+        for kind in PartnerKind:
+            content = b"%PDF-1.4\n% Demoavtale " + kind.encode() + b"\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+            upload = SimpleUploadedFile(f"avtale-{kind}.pdf", content, content_type="application/pdf")
+            services.agreement_add(
+                actor=actor,
+                application_id=application.pk,
+                partner_kind=kind,
+                partner_name=f"{kind.label} i {place}",
+                upload=upload,
+                checked=check_upload(upload),
+            )
+        return Application.objects.get(pk=application.pk)

@@ -1,0 +1,509 @@
+"""IMDi's inbox, a case, assignment, the declaration of impartiality and the assessment, through
+the pages as a caseworker, an auditor and a county user meet them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import itertools
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from grants.models import Application, Case, CriterionScore, DeadlineExtension, LineAssessment, Submission
+from portal.templatetags.portal_tags import action_label
+from tests import factories as f
+from tests.cases import helpers as h
+from tests.conftest import assert_constant_queries, login
+
+pytestmark = pytest.mark.django_db
+
+_refs = itertools.count(1)
+
+
+def page(response) -> str:
+    """The page as the user reads it: entities decoded."""
+    return html.unescape(response.content.decode())
+
+
+def rows(response) -> list[str]:
+    """The references in the inbox's table, top to bottom."""
+    text = page(response)
+    if "<tbody>" not in text:
+        return []
+    body = text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r'<a href="/imdi/saker/\d+/">([^<]+)</a>', body)
+
+
+def quick_case(
+    cast, *, call=None, organisation=None, state=Case.State.RECEIVED, assigned_to=None, total="500000", title=None
+) -> Case:
+    """A submitted application and its case written straight to the database, with only what the
+    inbox reads: much faster than submitting through the services, for lists of many cases."""
+    call = call or cast.call
+    organisation = organisation or f.make_org()
+    reference = f"T-{next(_refs):05d}"
+    now = timezone.now()
+    application = Application.objects.create(
+        call=call,
+        organisation=organisation,
+        state=Application.State.SUBMITTED,
+        reference=reference,
+        created_by=cast.staff_a,
+        title=title or f"Prosjekt {reference}",
+        submitted_at=now,
+    )
+    Submission.objects.create(
+        application=application,
+        number=1,
+        snapshot={
+            "reference": reference,
+            "fields": {"title": application.title},
+            "agreements": [],
+            "budget": {"lines": [], "categories": [], "total": total},
+        },
+        total=Decimal(total),
+        confirmed_by=cast.director_a,
+        confirmed_at=now,
+        authority="Fylkeskommunedirektør",
+    )
+    return Case.objects.create(
+        application=application,
+        call=call,
+        state=state,
+        assigned_to=assigned_to,
+        assigned_at=now if assigned_to else None,
+    )
+
+
+def post_assessment(client, case, *, complete=True, **changes):
+    """A full assessment of a case built by tests.factories (one criterion, two budget lines)."""
+    criterion = case.call.criteria.get()
+    data = {
+        "agreements_ok": "True",
+        "declaration_ok": "True",
+        "in_time_ok": "True",
+        "conditions_note": "Alle avtaler er signert.",
+        f"score_{criterion.pk}": "5",
+        f"comment_{criterion.pk}": "Modellen kan brukes i andre fylker.",
+        "eligible_0": "on",
+        "recommended_0": "200 000",
+        # line 1 (Lærere) is left unticked: not eligible
+        "recommended_1": "1 000 000",
+        "recommended_total": "200 000",
+        "justification": "Godt samarbeid og tydelig overføringsverdi.",
+    }
+    if complete:
+        data["complete"] = "1"
+    data.update(changes)
+    return client.post(reverse("case_assess", args=[case.pk]), {k: v for k, v in data.items() if v is not None})
+
+
+def assign_declare_assess(client, cast, case):
+    """The caseworker takes the case, declares impartiality and completes the assessment, by the pages."""
+    login(client, cast.caseworker)
+    response = client.post(reverse("case_assign", args=[case.pk]), {"assignee": cast.caseworker.pk})
+    assert response.status_code == 302
+    assert response.url == reverse("case_detail", args=[case.pk])
+    response = client.post(reverse("case_declare", args=[case.pk]), {"disqualified": "False"})
+    assert response.status_code == 302
+    assert response.url == reverse("case_assess", args=[case.pk])
+    response = post_assessment(client, case)
+    assert response.status_code == 302, page(response)
+    assert response.url == reverse("case_detail", args=[case.pk])
+
+
+# --- Who may see and do what ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["staff_a", "director_a", "stranger"])
+def test_county_users_and_strangers_get_403_on_the_case_pages(client, cast, name):
+    case = quick_case(cast, organisation=cast.county_a)
+    login(client, getattr(cast, name))
+    for url_name in ["case_detail", "case_declare", "case_assess"]:
+        assert client.get(reverse(url_name, args=[case.pk])).status_code == 403, url_name
+    assert client.get(reverse("case_list")).status_code == 403
+    for url_name in ["case_assign", "case_declare", "case_assess"]:
+        assert client.post(reverse(url_name, args=[case.pk]), {"assignee": cast.caseworker.pk}).status_code == 403
+    case.refresh_from_db()
+    assert case.assigned_to is None
+
+
+@pytest.mark.parametrize("name", ["auditor", "admin"])
+def test_auditors_and_admins_read_everything_but_their_posts_are_403(client, cast, name):
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    login(client, getattr(cast, name))
+
+    detail = client.get(reverse("case_detail", args=[case.pk]))
+    assess = client.get(reverse("case_assess", args=[case.pk]))
+    declare = client.get(reverse("case_declare", args=[case.pk]))
+    assert detail.status_code == assess.status_code == declare.status_code == 200
+    assert 'name="assignee"' not in page(detail)
+    assert "Godt begrunnet." in page(assess)  # the saved comment, read-only
+    assert "5 av 6" in page(assess)
+    assert 'name="justification"' not in page(assess)
+    assert 'name="disqualified"' not in page(declare)
+    assert "Saken er tildelt Carl Case" in page(declare)
+
+    assert client.post(reverse("case_assign", args=[case.pk]), {"assignee": cast.caseworker2.pk}).status_code == 403
+    assert client.post(reverse("case_declare", args=[case.pk]), {"disqualified": "False"}).status_code == 403
+    assert post_assessment(client, case, justification="Endret av revisor").status_code == 403
+    case.refresh_from_db()
+    assert case.assigned_to == cast.caseworker
+    assert case.justification == "Godt samarbeid og tydelig overføringsverdi."
+
+
+def test_assign_answers_only_post(client, cast):
+    case = quick_case(cast)
+    login(client, cast.caseworker)
+    assert client.get(reverse("case_assign", args=[case.pk])).status_code == 405
+
+
+def test_unknown_case_is_404(client, cast):
+    login(client, cast.caseworker)
+    assert client.get(reverse("case_detail", args=[99999])).status_code == 404
+
+
+# --- The inbox --------------------------------------------------------------------------------
+
+
+def test_inbox_filters_by_county_state_and_caseworker(client, cast):
+    in_a = quick_case(cast, organisation=cast.county_a)
+    in_b = quick_case(cast, organisation=cast.county_b, state=Case.State.ASSIGNED, assigned_to=cast.caseworker)
+    ref_a, ref_b = in_a.application.reference, in_b.application.reference
+    login(client, cast.auditor)
+    url = reverse("case_list")
+
+    assert sorted(rows(client.get(url))) == sorted([ref_a, ref_b])
+    assert rows(client.get(url, {"county": cast.county_b.pk})) == [ref_b]
+    assert rows(client.get(url, {"state": "received"})) == [ref_a]
+    assert rows(client.get(url, {"caseworker": "none"})) == [ref_a]
+    assert rows(client.get(url, {"caseworker": cast.caseworker.pk})) == [ref_b]
+    response = client.get(url, {"state": "paid"})
+    assert rows(response) == []
+    assert "Ingen saker passer filtrene." in page(response)
+
+
+def test_inbox_shows_the_latest_call_by_default_and_all_calls_on_request(client, cast):
+    older = quick_case(cast)
+    newer_call = f.make_call(cast.scheme, eligible=[cast.county_a, cast.county_b])
+    newer = quick_case(cast, call=newer_call)
+    login(client, cast.caseworker)
+
+    response = client.get(reverse("case_list"))
+    assert rows(response) == [newer.application.reference]
+    assert f'<option value="{newer_call.pk}" selected>' in page(response)
+    assert sorted(rows(client.get(reverse("case_list"), {"call": ""}))) == sorted(
+        [older.application.reference, newer.application.reference]
+    )
+    assert rows(client.get(reverse("case_list"), {"call": cast.call.pk})) == [older.application.reference]
+    # a link with another filter (the dashboard's cases by state) counts every call
+    assert len(rows(client.get(reverse("case_list"), {"state": "received"}))) == 2
+    sorted_default = client.get(reverse("case_list"), {"sort": "county"})
+    assert rows(sorted_default) == [newer.application.reference]
+
+
+def test_inbox_sorts_by_the_chosen_column_and_says_how(client, cast):
+    a = quick_case(cast, organisation=cast.county_a, total="900000")
+    b = quick_case(
+        cast, organisation=cast.county_b, total="100000", state=Case.State.ASSIGNED, assigned_to=cast.caseworker
+    )
+    ref_a, ref_b = a.application.reference, b.application.reference
+    login(client, cast.caseworker)
+    url = reverse("case_list")
+
+    response = client.get(url, {"sort": "county"})
+    assert rows(response) == [ref_a, ref_b]
+    header = re.search(r'<th scope="col" aria-sort="ascending">.*?</th>', page(response), re.S).group(0)
+    assert "Fylkeskommune" in header
+    assert "sort=-county" in header  # the next click sorts the other way
+    assert rows(client.get(url, {"sort": "-county"})) == [ref_b, ref_a]
+    assert 'aria-sort="descending"' in page(client.get(url, {"sort": "-county"}))
+    assert rows(client.get(url, {"sort": "requested"})) == [ref_b, ref_a]
+    assert rows(client.get(url, {"sort": "-requested"})) == [ref_a, ref_b]
+    assert rows(client.get(url, {"sort": "state"})) == [ref_a, ref_b]  # received before assigned
+    assert rows(client.get(url, {"sort": "-state"})) == [ref_b, ref_a]
+    assert rows(client.get(url, {"sort": "caseworker"})) == [ref_b, ref_a]  # not assigned last
+    assert rows(client.get(url, {"sort": "nonsense"})) == [ref_a, ref_b]  # back to the default
+
+
+def test_inbox_row_shows_the_case_as_submitted(client, cast):
+    case = quick_case(cast, organisation=cast.county_b, total="1250000", title="Fagbrev i nord")
+    Case.objects.filter(pk=case.pk).update(recommended_total=Decimal("1000000"))
+    login(client, cast.caseworker)
+    text = page(client.get(reverse("case_list")))
+    assert "Fagbrev i nord" in text
+    assert "kr\xa01\xa0250\xa0000" in text
+    assert "kr\xa01\xa0000\xa0000" in text
+    assert "Mottatt" in text and "Ikke tildelt" in text
+    assert reverse("case_detail", args=[case.pk]) in text
+
+
+def test_inbox_says_when_there_are_no_cases(client, cast):
+    login(client, cast.caseworker)
+    response = client.get(reverse("case_list"))
+    assert response.status_code == 200
+    assert "Ingen søknader er sendt inn ennå." in page(response)
+
+
+def test_inbox_pages_by_fifty(client, cast):
+    for _i in range(51):
+        quick_case(cast)
+    login(client, cast.caseworker)
+    first = client.get(reverse("case_list"))
+    assert len(rows(first)) == 50
+    assert "Side 1 av 2" in page(first)
+    second = client.get(reverse("case_list"), {"side": 2})
+    assert len(rows(second)) == 1
+    assert "Side 2 av 2" in page(second)
+
+
+def test_inbox_query_count_is_the_same_with_1_and_50_cases(client, cast):
+    login(client, cast.caseworker)
+    workers = itertools.cycle([cast.caseworker, cast.caseworker2, None])
+
+    def add(n):
+        for _i in range(n):
+            worker = next(workers)
+            quick_case(cast, assigned_to=worker, state=Case.State.ASSIGNED if worker else Case.State.RECEIVED)
+
+    assert_constant_queries(client, reverse("case_list"), add)
+    assert len(rows(client.get(reverse("case_list")))) == 50
+
+
+# --- Assign, declare, assess ------------------------------------------------------------------
+
+
+def test_assign_declare_and_assess_through_the_pages_saves_the_assessment(client, cast):
+    case = h.submitted_case(cast)
+    assign_declare_assess(client, cast, case)
+
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSESSED
+    assert case.assigned_to == cast.caseworker
+    assert case.assessed_by == cast.caseworker
+    assert (case.agreements_ok, case.declaration_ok, case.in_time_ok) == (True, True, True)
+    assert case.recommended_total == Decimal("200000")
+    assert case.justification == "Godt samarbeid og tydelig overføringsverdi."
+    score = CriterionScore.objects.get(case=case)
+    assert (score.score, score.comment) == (5, "Modellen kan brukes i andre fylker.")
+    lines = list(LineAssessment.objects.filter(case=case).order_by("index"))
+    assert [(line.description, line.eligible, line.recommended) for line in lines] == [
+        ("Prosjektleder", True, Decimal("200000")),
+        ("Lærere", False, Decimal("0")),
+    ]
+
+
+def test_saving_without_completing_keeps_the_case_under_assessment_and_shows_what_was_saved(client, cast):
+    case = h.impartial(cast, h.submitted_case(cast))
+    login(client, cast.caseworker)
+    response = post_assessment(client, case, complete=False, recommended_total="", justification="Halvferdig")
+    assert response.status_code == 302
+    assert response.url == reverse("case_assess", args=[case.pk])
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSESSING
+    assert case.recommended_total is None
+    text = page(client.get(response.url))
+    assert "Vurderingen er lagret." in text
+    assert "Halvferdig" in text
+    assert 'value="200 000"' in text  # line 0 as saved
+
+
+def test_the_assessment_page_shows_the_facts_beside_each_condition_and_the_application(client, cast):
+    case = h.impartial(cast, h.submitted_case(cast))
+    DeadlineExtension.objects.create(
+        call=case.call,
+        organisation=case.application.organisation,
+        deadline=case.call.application_deadline + dt.timedelta(days=7),
+        reason="Sykdom",
+        recorded_by=cast.caseworker,
+    )
+    login(client, cast.caseworker)
+    text = page(client.get(reverse("case_assess", args=[case.pk])))
+    assert "Søknaden har avtaler med alle fire typer: Arbeidsgiver, Opplæringskontor, NAV, Kommune." in text
+    assert "Fylkeskommunen har erklært at budsjettet ikke dekker ordinær drift" in text
+    assert "utsatt av IMDi fra" in text
+    assert "Det er i tide." in text
+    # the county's application as submitted, beside the form
+    assert "Søknaden slik den ble sendt inn" in text
+    assert "Samarbeid om fagbrev" in text
+    # the total is proposed from the lines until the caseworker sets it
+    assert re.search(r'name="recommended_total" value="1 250 000"', text)
+
+
+def test_a_score_above_the_maximum_is_refused_and_what_was_typed_is_kept(client, cast):
+    case = h.impartial(cast, h.submitted_case(cast))
+    criterion = case.call.criteria.get()
+    login(client, cast.caseworker)
+    response = post_assessment(
+        client, case, **{f"score_{criterion.pk}": "9", f"comment_{criterion.pk}": "Meget sterk modell"}
+    )
+    assert response.status_code == 200
+    text = page(response)
+    assert "Poeng for «Nasjonal overføringsverdi» må være mellom 0 og 6." in text
+    assert 'class="alert alert-danger error-summary"' in text
+    assert f'href="#id_score_{criterion.pk}"' in text
+    assert 'value="9"' in text
+    assert "Meget sterk modell" in text
+    assert "Godt samarbeid og tydelig overføringsverdi." in text
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSESSING
+    assert not CriterionScore.objects.filter(case=case).exists()
+
+
+def test_completing_with_parts_missing_is_refused_and_nothing_is_saved(client, cast):
+    case = h.impartial(cast, h.submitted_case(cast))
+    login(client, cast.caseworker)
+    response = post_assessment(client, case, in_time_ok=None, justification="Skrevet før svaret på vilkåret")
+    assert response.status_code == 200
+    text = page(response)
+    assert "Før vurderingen er ferdig, mangler: alle vilkårene." in text
+    assert "Skrevet før svaret på vilkåret" in text
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSESSING
+    assert case.justification == ""
+
+
+def test_a_line_recommended_above_what_was_requested_is_refused(client, cast):
+    case = h.impartial(cast, h.submitted_case(cast))
+    login(client, cast.caseworker)
+    response = post_assessment(client, case, recommended_0="300 000")
+    assert response.status_code == 200
+    assert "Anbefalt beløp for «Prosjektleder» må være mellom 0 og det som er søkt (kr\xa0250\xa0000)." in page(
+        response
+    )
+    assert 'value="300 000"' in page(response)
+    assert not LineAssessment.objects.filter(case=case).exists()
+
+
+def test_a_caseworker_who_is_not_assigned_cannot_assess(client, cast):
+    case = h.impartial(cast, h.submitted_case(cast))
+    login(client, cast.caseworker2)
+    response = client.get(reverse("case_assess", args=[case.pk]))
+    assert response.status_code == 200
+    assert 'name="justification"' not in page(response)
+    assert "Bare saksbehandleren som er tildelt saken, kan vurdere den." in page(response)
+
+    response = post_assessment(client, case)
+    assert response.status_code == 200
+    assert "Bare saksbehandleren som er tildelt saken, kan vurdere den." in page(response)
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSESSING
+    assert case.justification == ""
+    assert not CriterionScore.objects.filter(case=case).exists()
+    assert not LineAssessment.objects.filter(case=case).exists()
+
+
+def test_the_assigned_caseworker_must_declare_before_assessing(client, cast):
+    case = h.assigned(cast, h.submitted_case(cast))
+    login(client, cast.caseworker)
+    response = client.get(reverse("case_assess", args=[case.pk]))
+    assert "Erklær at du ikke er inhabil før du vurderer saken." in page(response)
+    assert 'name="justification"' not in page(response)
+    detail = page(client.get(reverse("case_detail", args=[case.pk])))
+    assert reverse("case_declare", args=[case.pk]) in detail
+
+
+def test_only_the_assigned_caseworker_may_declare(client, cast):
+    case = h.assigned(cast, h.submitted_case(cast))
+    login(client, cast.caseworker2)
+    response = client.get(reverse("case_declare", args=[case.pk]))
+    assert 'name="disqualified"' not in page(response)
+    assert "Saken er tildelt Carl Case." in page(response)
+    response = client.post(reverse("case_declare", args=[case.pk]), {"disqualified": "False"})
+    assert response.status_code == 200
+    assert "Bare saksbehandleren som nettopp er tildelt saken, kan erklære seg." in page(response)
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSIGNED
+    assert not case.declarations.exists()
+
+
+def test_a_disqualified_caseworker_is_unassigned_and_cannot_be_assigned_again(client, cast):
+    case = h.submitted_case(cast)
+    login(client, cast.caseworker)
+    client.post(reverse("case_assign", args=[case.pk]), {"assignee": cast.caseworker.pk})
+
+    response = client.post(reverse("case_declare", args=[case.pk]), {"disqualified": "True", "reason": ""})
+    assert response.status_code == 200
+    assert "Skriv hvorfor du er inhabil." in page(response)
+    assert not case.declarations.exists()
+
+    response = client.post(
+        reverse("case_declare", args=[case.pk]), {"disqualified": "True", "reason": "Søsteren min leder prosjektet."}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("case_detail", args=[case.pk])
+    case.refresh_from_db()
+    assert (case.state, case.assigned_to) == (Case.State.RECEIVED, None)
+    declaration = case.declarations.get()
+    assert (declaration.user, declaration.disqualified) == (cast.caseworker, True)
+    detail = page(client.get(response.url))
+    assert "må tildeles en annen saksbehandler" in detail
+    assert "Søsteren min leder prosjektet." in detail
+
+    login(client, cast.caseworker2)
+    response = client.post(reverse("case_assign", args=[case.pk]), {"assignee": cast.caseworker.pk})
+    assert response.status_code == 200
+    summary = page(response).split('class="alert alert-danger error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "inhabil" in summary  # the service's refusal, beside the field
+    case.refresh_from_db()
+    assert case.assigned_to is None
+    assert client.post(reverse("case_assign", args=[case.pk]), {"assignee": cast.caseworker2.pk}).status_code == 302
+    case.refresh_from_db()
+    assert case.assigned_to == cast.caseworker2
+
+
+def test_an_empty_assignment_is_shown_again_with_the_error(client, cast):
+    case = quick_case(cast)
+    login(client, cast.caseworker)
+    response = client.post(reverse("case_assign", args=[case.pk]), {})
+    assert response.status_code == 200
+    assert "Velg saksbehandleren som skal ha saken." in page(response)
+    assert 'href="#id_assignee"' in page(response)
+    response = client.post(reverse("case_assign", args=[case.pk]), {"assignee": cast.auditor.pk})
+    assert response.status_code == 200
+    assert "Velg en saksbehandler i IMDi fra listen." in page(response)
+    case.refresh_from_db()
+    assert case.assigned_to is None
+
+
+def test_the_case_page_links_onward_for_the_assigned_caseworker(client, cast):
+    case = h.assessed(cast, h.submitted_case(cast))
+    login(client, cast.caseworker)
+    text = page(client.get(reverse("case_detail", args=[case.pk])))
+    assert reverse("decision_propose", args=[case.pk]) in text
+    assert reverse("allocation", args=[case.call_id]) in text
+    assert reverse("case_assess", args=[case.pk]) in text
+    login(client, cast.caseworker2)
+    text = page(client.get(reverse("case_detail", args=[case.pk])))
+    assert reverse("decision_propose", args=[case.pk]) not in text
+    assert reverse("allocation", args=[case.call_id]) in text
+
+
+def test_the_case_page_lists_decisions(client, cast):
+    decision = h.decided(cast)
+    login(client, cast.auditor)
+    text = page(client.get(reverse("case_detail", args=[decision.case_id])))
+    assert reverse("decision_detail", args=[decision.pk]) in text
+
+
+# --- History ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reader", ["caseworker", "auditor"])
+def test_every_step_is_in_the_case_history(client, cast, reader):
+    case = h.submitted_case(cast)
+    assign_declare_assess(client, cast, case)
+    login(client, getattr(cast, reader))
+    text = page(client.get(reverse("case_detail", args=[case.pk])))
+    history = text.split('id="history-title"', 1)[1]
+    positions = [
+        history.find(str(action_label(action))) for action in ["case.assigned", "case.impartial", "case.assessed"]
+    ]
+    assert -1 not in positions, positions
+    assert positions == sorted(positions)
+    assert "Carl Case" in history

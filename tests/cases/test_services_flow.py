@@ -1,0 +1,184 @@
+"""The case services end to end, without the browser: the happy path and the rules that guard money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+
+from grants import casework
+from grants.models import Call, Case, Decision
+from grants.services import Refused
+from portal.models import AuditEvent
+from tests import factories as f
+from tests.cases import helpers as h
+
+pytestmark = pytest.mark.django_db
+
+
+def test_submission_opens_a_case(cast):
+    case = h.submitted_case(cast)
+    assert case.state == Case.State.RECEIVED
+    assert case.call == cast.call
+
+
+def test_grant_path_keeps_the_pot_and_the_history(cast):
+    case = h.submitted_case(cast)
+    decision = h.decided(cast, case, amount="1000000")
+    case.refresh_from_db()
+    call = Call.objects.get(pk=cast.call.pk)
+    assert case.state == Case.State.DECIDED
+    assert decision.state == Decision.State.APPROVED
+    assert decision.amount == Decimal("1000000")
+    assert call.allocated == Decimal("1000000")
+    assert sum(line.granted for line in decision.lines.all()) == decision.amount
+    actions = list(
+        AuditEvent.objects.filter(object_type="grants.application", object_id=str(case.application_id))
+        .order_by("at", "id")
+        .values_list("action", flat=True)
+    )
+    for action in ["case.assigned", "case.impartial", "case.assessed", "case.allocated", "decision.proposed"]:
+        assert action in actions
+    assert actions[-1] == "decision.approved"
+
+
+def test_the_proposer_cannot_approve(cast):
+    decision = h.proposed(cast, h.submitted_case(cast))
+    with pytest.raises(Refused, match="annen saksbehandler"):
+        h.approved(cast, decision, user=cast.caseworker)
+    decision.refresh_from_db()
+    assert decision.state == Decision.State.PROPOSED
+
+
+def test_the_database_refuses_one_person_proposing_and_approving(cast):
+    decision = h.proposed(cast, h.submitted_case(cast))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.filter(pk=decision.pk).update(approved_by=cast.caseworker, state="approved")
+
+
+def test_allocation_over_the_pot_is_refused_with_the_excess(cast):
+    Call.objects.filter(pk=cast.call.pk).update(pot=Decimal("1500000"))
+    case_a = h.submitted_case(cast)
+    case_b = h.submitted_case(cast, organisation=cast.county_b)
+    h.assessed(cast, case_a)
+    h.assessed(cast, case_b)
+    h.allocated(cast, case_a, "1000000")
+    with pytest.raises(Refused) as refused:
+        h.allocated(cast, case_b, "600000")
+    assert "100\xa0000" in str(refused.value)
+    assert Call.objects.get(pk=cast.call.pk).allocated == Decimal("1000000")
+    h.allocated(cast, case_b, "500000")
+    assert Call.objects.get(pk=cast.call.pk).allocated == Decimal("1500000")
+
+
+def test_a_raw_update_over_the_pot_is_rejected_by_the_database(cast):
+    case = h.submitted_case(cast)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(allocated=Decimal("5000000.01"))
+    if connection.vendor == "postgresql":
+        with pytest.raises(Exception, match="only the trigger"), transaction.atomic():
+            Call.objects.filter(pk=cast.call.pk).update(allocated=Decimal("1"))
+
+
+def test_payment_before_acceptance_is_refused(cast):
+    decision = h.decided(cast)
+    with pytest.raises(Refused, match="ikke akseptert"):
+        casework.payment_register(
+            actor=h.as_caseworker(cast),
+            decision_id=decision.pk,
+            amount=Decimal("1"),
+            paid_on=f.dt.date.today(),
+            reference="B1",
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.filter(pk=decision.pk).update(paid=Decimal("1"))
+
+
+def test_a_conflict_unassigns_the_case(cast):
+    case = h.submitted_case(cast)
+    h.assigned(cast, case)
+    casework.case_declare(
+        actor=h.as_caseworker(cast), case_id=case.pk, disqualified=True, reason="Søsteren min leder prosjektet."
+    )
+    case.refresh_from_db()
+    assert case.state == Case.State.RECEIVED and case.assigned_to is None
+    with pytest.raises(Refused, match="inhabil"):
+        h.assigned(cast, case, cast.caseworker)
+
+
+def test_a_dismissal_allocates_nothing_and_can_be_appealed(cast):
+    decision = h.decided(cast, kind=Decision.Kind.DISMISSAL)
+    assert decision.amount == 0 and decision.is_appealable
+    assert Call.objects.get(pk=cast.call.pk).allocated == 0
+
+
+def test_a_grant_needs_the_allocation_split_over_the_categories(cast):
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    h.allocated(cast, case, "600000")
+    granted = h.split(case, "500000")
+    with pytest.raises(Refused, match="til sammen"):
+        casework.decision_propose(
+            actor=h.as_caseworker(cast), case_id=case.pk, kind=Decision.Kind.GRANT, granted=granted, **h.REASONS
+        )
+    with pytest.raises(Refused, match="fordelt beløp til 0"):
+        casework.decision_propose(
+            actor=h.as_caseworker(cast), case_id=case.pk, kind=Decision.Kind.REJECTION, **h.REASONS
+        )
+
+
+def test_the_allocation_is_locked_once_a_decision_is_proposed(cast):
+    case = h.submitted_case(cast)
+    h.proposed(cast, case, amount="400000")
+    with pytest.raises(Refused, match="foreslått eller fattet"):
+        h.allocated(cast, case, "500000")
+
+
+def test_the_county_cannot_withdraw_once_a_decision_is_proposed(cast):
+    from grants import services
+
+    case = h.submitted_case(cast)
+    h.proposed(cast, case)
+    with pytest.raises(Refused, match="vedtak"):
+        services.application_withdraw(actor=f.actor_for(cast.staff_a), application_id=case.application_id)
+
+
+def test_the_pot_cannot_be_lowered_below_what_is_allocated(cast):
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    h.allocated(cast, case, "1000000")
+    call = Call.objects.get(pk=cast.call.pk)
+    call.pot = Decimal("900000")
+    with pytest.raises(ValidationError, match="allerede er fordelt"):
+        call.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        call.save()
+
+
+def test_saving_a_stale_call_keeps_the_allocated_sum(cast):
+    stale = Call.objects.get(pk=cast.call.pk)  # e.g. an admin form opened before the allocation
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    h.allocated(cast, case, "700000")
+    stale.title = "Ny tittel"
+    stale.save()
+    call = Call.objects.get(pk=cast.call.pk)
+    assert call.title == "Ny tittel" and call.allocated == Decimal("700000")
+
+
+def test_payment_cannot_exceed_the_grant(cast):
+    decision = h.decided(cast, amount="300000")
+    h.issued(decision)
+    casework.decision_accept(actor=f.actor_for(cast.director_a), decision_id=decision.pk)
+    pay = {"actor": h.as_caseworker(cast), "decision_id": decision.pk, "paid_on": f.dt.date.today()}
+    with pytest.raises(Refused, match="for mye"):
+        casework.payment_register(amount=Decimal("300000.01"), reference="B1", **pay)
+    casework.payment_register(amount=Decimal("100000"), reference="B1", **pay)
+    casework.payment_register(amount=Decimal("200000"), reference="B2", **pay)
+    decision.refresh_from_db()
+    assert decision.paid == Decimal("300000")
+    assert Case.objects.get(pk=decision.case_id).state == Case.State.PAID
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.filter(pk=decision.pk).update(paid=Decimal("300000.01"))
