@@ -207,11 +207,11 @@ def decision_url(letter: Letter) -> str:
 
 
 def letter_recipients(letter: Letter) -> list[str]:
-    """Those who may confirm for the county (its directors and fullmakt holders) and the application's
-    contact person, once each, sorted."""
+    """The county's official mailbox for letters, those who may confirm for the county (its directors
+    and fullmakt holders) and the application's contact person, once each, sorted."""
     application = letter.decision.case.application
     addresses = [user.email for user in access.confirmers_for(application.organisation, timezone.now())]
-    addresses.append(application.contact_email)
+    addresses += [application.contact_email, application.organisation.letter_email]
     once = {address.lower(): address for address in reversed(addresses) if address}  # the first spelling wins
     return sorted(once.values(), key=str.lower)
 

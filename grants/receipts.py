@@ -72,12 +72,12 @@ class StaticFilesOnly(URLFetcher):
     def path_for(self, url: str) -> Path:
         parts = urlsplit(url)
         if parts.scheme.lower() != "file":
-            raise PermissionError(f"Receipts fetch no URLs, only static files: {url[:200]!r}")
+            raise PermissionError(f"PDFs fetch no URLs, only static files: {url[:200]!r}")
         if parts.netloc not in ("", "localhost"):
-            raise PermissionError(f"Receipts read no files from another host: {url[:200]!r}")
+            raise PermissionError(f"PDFs read no files from another host: {url[:200]!r}")
         path = Path(url2pathname(parts.path)).resolve()  # url2pathname decodes %XX
         if not any(path.is_relative_to(root) for root in self.roots):
-            raise PermissionError(f"Receipts read only the project's static files, not {path}")
+            raise PermissionError(f"PDFs read only the project's static files, not {path}")
         if not path.is_file():
             raise FileNotFoundError(f"No such static file: {path}")
         return path

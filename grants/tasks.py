@@ -98,9 +98,11 @@ def sweep_receipts() -> None:
         render_receipt.delay(submission_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=2, retry_backoff=30, retry_jitter=True)
 def render_letter(letter_id: int) -> None:
-    """Render a decision letter, store it once and tell the county (idempotent: see grants.letters)."""
+    """Render a decision letter, store it once and tell the county (idempotent: see grants.letters).
+    A failure is retried twice here, then by the sweep until ``letters.MAX_ATTEMPTS``; it stays
+    visible to caseworkers, who can also ask for a new attempt."""
     from grants import letters
 
     letters.letter_issue(letter_id)

@@ -10,12 +10,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import services
+from grants import casework, services
 from grants import urls as grants_urls
-from grants.models import Application, PartnerKind
+from grants.models import Application, Case, Decision, PartnerKind
 from grants.sections import SECTIONS
+from grants.uploads import check_upload
 from tests import factories as f
 from tests.applications.helpers import as_user, confirm, page, send
+from tests.cases import helpers as h
 from tests.conftest import count_queries, login
 
 # --- 1. Starting an application ---------------------------------------------------------------
@@ -122,6 +124,11 @@ APPLICATION_URL_NAMES = {
     "application_withdraw",
     "submission_detail",
     "submission_receipt",
+    "decision_view",
+    "letter_file",
+    "decision_accept",
+    "appeal_create",
+    "appeal_attachment",
 }
 # The methods each view takes; any other method is 405 before the application is looked up.
 ONLY = {
@@ -133,6 +140,10 @@ ONLY = {
     "application_withdraw": {"POST"},
     "submission_detail": {"GET"},
     "submission_receipt": {"GET"},
+    "decision_view": {"GET"},
+    "letter_file": {"GET"},
+    "decision_accept": {"POST"},
+    "appeal_attachment": {"GET"},
 }
 
 
@@ -143,8 +154,11 @@ def application_patterns():
 
 
 def application_urls(application) -> list[tuple[str, str]]:
-    """Every URL of ``application`` and its files: each section, the first agreement, version 1."""
+    """Every URL of ``application`` and its files: each section, the first agreement, version 1, and
+    IMDi's decision with its letter, appeal and the appeal's attachment (see ``walked``)."""
     agreement = application.agreements.first()
+    decision = application.case.decisions.get()
+    appeal = decision.appeals.get()
     urls = []
     for pattern in application_patterns():
         route = str(pattern.pattern)
@@ -153,6 +167,10 @@ def application_urls(application) -> list[tuple[str, str]]:
             kwargs["agreement_pk"] = agreement.pk
         if "<int:number>" in route:
             kwargs["number"] = 1
+        if "<int:decision_pk>" in route:
+            kwargs["decision_pk"] = decision.pk
+        if "<int:appeal_pk>" in route:
+            kwargs.update(appeal_pk=appeal.pk, attachment_pk=appeal.attachments.get().pk)
         if "<slug:section>" in route:
             urls += [(pattern.name, reverse(pattern.name, kwargs={**kwargs, "section": s.slug})) for s in SECTIONS]
         else:
@@ -160,21 +178,37 @@ def application_urls(application) -> list[tuple[str, str]]:
     return urls
 
 
+@pytest.fixture
+def walked(cast, submitted):
+    """County A's submitted application, dismissed by IMDi (letter issued) and appealed with an attachment."""
+    decision = h.decided(cast, Case.objects.get(application=submitted), kind=Decision.Kind.DISMISSAL)
+    h.issued(decision)
+    upload = f.pdf_upload("klage.pdf")
+    casework.appeal_file(
+        actor=f.actor_for(cast.staff_a),
+        decision_id=decision.pk,
+        reasons="Vi klager.",
+        files=[(upload, check_upload(upload))],
+    )
+    return submitted
+
+
 def test_the_walk_covers_every_url_of_an_application():
     """A new URL that takes an application's pk must be added to the 404 walk below."""
     assert {p.name for p in application_patterns()} == APPLICATION_URL_NAMES
 
 
-def test_applicant_county_reaches_every_url_the_walk_asks(client, cast, submitted):
+def test_applicant_county_reaches_every_url_the_walk_asks(client, cast, walked):
     """The control for the walk: the same URLs exist for the county that owns the application."""
     login(client, cast.staff_a)
-    for name, url in application_urls(submitted):
+    for name, url in application_urls(walked):
         if "GET" in ONLY.get(name, {"GET"}):
             assert client.get(url).status_code in (200, 302), url
 
 
 @pytest.mark.parametrize("outsider", ["staff_b", "director_b"])
-def test_staff_of_another_county_get_404_on_every_url_of_the_application(client, cast, submitted, outsider):
+def test_staff_of_another_county_get_404_on_every_url_of_the_application(client, cast, walked, outsider):
+    submitted = walked
     login(client, getattr(cast, outsider))
     reference = submitted.reference
     seen = []

@@ -201,7 +201,9 @@ def test_letter_is_written_in_the_countys_written_standard(cast, monkeypatch):
     assert '<html lang="nb">' in letters.letter_html(bokmal.letter)
     assert languages == [("grants/letter.html", "nn"), ("grants/letter.html", "nb")]
     letter = issue(nynorsk)
-    text = " ".join(pdf_pages(stored_bytes(letter)))
+    data = stored_bytes(letter)
+    assert PdfReader(io.BytesIO(data)).trailer["/Root"]["/Lang"] == "nn"
+    text = " ".join(pdf_pages(data))
     with translation.override("nn"):
         assert flat(gettext("Vedtak om avslag")) in text
         assert flat(gettext(NO_APPEAL)) in text
@@ -311,8 +313,9 @@ def test_email_tells_those_who_may_accept_and_the_contact_with_a_link_and_no_att
     letter.refresh_from_db()
     assert letter.notified_at is not None
     [message] = mail.outbox
-    # County B's director may accept; its staff may not; the contact person named in the application.
-    assert message.to == sorted([cast.director_b.email, "kari@example.org"])
+    # County B's official mailbox; its director, who may accept (its staff may not); the contact person
+    # named in the application.
+    assert message.to == sorted([cast.county_b.letter_email, cast.director_b.email, "kari@example.org"])
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
     assert message.subject.startswith(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
     assert "Tilskuddsbrev" in message.subject and decision.case.application.reference in message.subject
@@ -327,7 +330,7 @@ def test_a_contact_who_may_also_accept_gets_one_copy(cast):
     letter = decided_for_b(cast).letter
     letter.decision.case.application.contact_email = cast.director_b.email.upper()
 
-    assert letters.letter_recipients(letter) == [cast.director_b.email]
+    assert letters.letter_recipients(letter) == sorted([cast.county_b.letter_email, cast.director_b.email])
 
 
 def test_email_goes_to_the_fullmakt_holder_and_in_nynorsk(cast, django_capture_on_commit_callbacks):
@@ -338,7 +341,9 @@ def test_email_goes_to_the_fullmakt_holder_and_in_nynorsk(cast, django_capture_o
         issue(decision)
 
     [message] = mail.outbox
-    assert message.to == sorted([cast.director_a.email, cast.delegate_a.email, "kari@example.org"])
+    assert message.to == sorted(
+        [cast.county_a.letter_email, cast.director_a.email, cast.delegate_a.email, "kari@example.org"]
+    )
     with translation.override("nn"):
         assert flat(gettext("Logg inn for å lese brevet:")) in flat(message.body)
         assert flat(gettext("Vedtak om avvisning")) in message.subject
