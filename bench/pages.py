@@ -1,8 +1,8 @@
 """The pages `make bench` loads, the users it loads them as, and their query counts.
 
 A page is a ``Page(name, role, path)``; ``path`` is a string or a function of the seeded
-``BenchData``. A later issue appends its pages to ``PAGES`` (and, for a new kind of user, a
-function to ``ROLES``).
+``BenchData`` (which returns None when the data it needs was not seeded: the page is skipped). A
+later issue appends its pages to ``PAGES`` (and, for a new kind of user, a function to ``ROLES``).
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ ANONYMOUS = "anonymous"
 class Page:
     name: str
     role: str  # ANONYMOUS or a key of ROLES
-    path: str | Callable[[BenchData], str]
+    path: str | Callable[[BenchData], str | None]
+    goal: float | None = None  # the lowest ratio to the baselines the issue accepts, if it names one
 
-    def url(self, data: BenchData) -> str:
+    def url(self, data: BenchData) -> str | None:
         return self.path(data) if callable(self.path) else self.path
 
 
@@ -43,6 +44,36 @@ def _open_call(data: BenchData) -> str:
 
 def _audit_search(data: BenchData) -> str:
     return f"/hendelseslogg/?q={data.counties[0].director.email}"
+
+
+# IMDi's case pages, on the call seeded with --per-call applications (bench/cases.py: seed_applications).
+
+
+def _inbox(data: BenchData) -> str | None:
+    call = data.extra.get("case_call")
+    return f"/imdi/saker/?call={call.pk}" if call else None
+
+
+def _inbox_all(data: BenchData) -> str | None:
+    # "Alle utlysninger": every case in the database, 50 a page (without ?call= the inbox shows the
+    # latest call that has cases).
+    return "/imdi/saker/?call=" if data.extra.get("case_call") else None
+
+
+def _allocation(data: BenchData) -> str | None:
+    call = data.extra.get("case_call")
+    return f"/imdi/utlysninger/{call.pk}/fordeling/" if call else None
+
+
+def _case(data: BenchData) -> str | None:
+    # An assessed case of that call assigned to the caseworker the bench logs in as: scores, budget,
+    # allocation and history on one page.
+    case = data.extra.get("case")
+    return f"/imdi/saker/{case.pk}/" if case else None
+
+
+def _payments_due(data: BenchData) -> str | None:
+    return "/imdi/utbetalinger/" if data.extra.get("case_call") else None
 
 
 PAGES: list[Page] = [
@@ -58,6 +89,11 @@ PAGES: list[Page] = [
     Page("audit log", Role.AUDITOR, "/hendelseslogg/"),
     Page("audit log, last page", Role.AUDITOR, "/hendelseslogg/?side=last"),
     Page("audit log, search", Role.AUDITOR, _audit_search),
+    Page("inbox, one call", Role.CASEWORKER, _inbox, goal=0.5),
+    Page("inbox, all calls", Role.CASEWORKER, _inbox_all),
+    Page("allocation", Role.CASEWORKER, _allocation, goal=0.5),
+    Page("case", Role.CASEWORKER, _case),
+    Page("payments due", Role.CASEWORKER, _payments_due),
     Page("healthz", ANONYMOUS, "/healthz"),
 ]
 

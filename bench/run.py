@@ -1,16 +1,21 @@
-"""`make bench`: how fast the portal's main pages are, next to a bare Django view with as many queries.
+"""`make bench`: the portal's main pages next to bare views with the same queries, and its letters.
 
 1. Drops and recreates the PostgreSQL database ``portal_bench`` on 127.0.0.1:5432, migrates it, loads
    the demo data (IMDi users with TOTP) and a scale data set (``bench/seed.py``) whose size the
    command line gives, and collects the static files (whitenoise's manifest storage, DEBUG off).
 2. Counts each page's queries in this process (Django's test client, same settings and database).
-3. Serves the portal with gunicorn (sync workers) on 127.0.0.1 with ``bench.settings``, and loads
+3. Times a two-page grant letter (``bench/letters.py``): ``--letters`` renders through
+   ``grants.letters.letter_pdf`` and as many of WeasyPrint alone on the same HTML, in this process.
+4. Serves the portal with gunicorn (sync workers) on 127.0.0.1 with ``bench.settings``, and loads
    each page from a second process (``bench/load.py``) for ``--seconds``, in turns with the bare
-   view ``/bench/bare/<queries>/`` that runs the page's number of queries.
-4. Prints a table (req/s, median and p95 latency, queries per request, the bare view's figures and
-   the ratio page req/s ÷ bare req/s, the figure to quote) and writes ``var/bench/results.json``.
+   view ``/bench/bare/<queries>/`` that runs the page's number of queries, and with the replay
+   ``/bench/replay/<page>/`` that sends the statements the probe recorded for the page.
+5. Prints the tables (pages: req/s, median and p95 latency, queries per request, the bare view's
+   figures and the ratio page req/s ÷ bare req/s, the figure to quote, and the ratio to the replay
+   of its own SQL; letters: median and p95 per letter and the ratio to WeasyPrint alone) and writes
+   ``var/bench/results.json``.
 
-    make bench ARGS="--counties 3 --calls 5 --events 20000"
+    make bench ARGS="--counties 3 --calls 5 --events 20000 --applications 20000 --per-call 50"
     .venv/bin/python bench/run.py --help
 
 Later issues add seed steps (``bench/seed.py: STEPS``), pages (``bench/pages.py: PAGES``) and
@@ -72,7 +77,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     group.add_argument(
         "--rounds", type=int, default=3, help="page and bare view take turns in this many slices each (default 3)"
     )
-    group.add_argument("--only", default="", help="load only pages whose name contains this text")
+    group.add_argument(
+        "--only", default="", help="load only pages whose name contains this text (or one of several, comma-separated)"
+    )
+    group.add_argument(
+        "--letters", type=int, default=30, help="letter renders of each kind, 0 to skip the letter measure (default 30)"
+    )
     group.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     group.add_argument("--database", default="portal_bench", help="database to drop and recreate")
     args = parser.parse_args(argv)
@@ -82,6 +92,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error("--seconds must be 0.5–60 and --warmup 0–10")
     if not 1 <= args.concurrency <= 32 or not 1 <= args.workers <= 16 or not 1 <= args.rounds <= 10:
         parser.error("--concurrency must be 1–32, --workers 1–16 and --rounds 1–10")
+    if not 0 <= args.letters <= 1000:
+        parser.error("--letters must be 0–1000")
     return args
 
 
@@ -94,7 +106,7 @@ def bench_env(port: int, database: str) -> dict[str, str]:
         SECRET_KEY=BENCH_SECRET_KEY,
         ALLOWED_HOSTS=HOST,
         SITE_URL=f"http://{HOST}:{port}",
-        EMAIL_HOST=HOST,  # nothing is mailed by the pages the bench loads
+        EMAIL_HOST=HOST,  # required with DEBUG off; bench.settings drops every message (dummy backend)
         DATABASE_URL=f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}",
         VAR_DIR=env.get("VAR_DIR") or str(BASE_DIR / "var"),
         LOG_LEVEL=env.get("LOG_LEVEL") or "WARNING",
@@ -188,6 +200,7 @@ class Bench:
     sessions: dict[str, list[str]]
     probes: dict
     cookie_name: str
+    replays: dict = field(default_factory=dict)  # (page, url) → path of the view replaying its statements
 
     def load(self, targets: list[tuple[str, str | None]]) -> list[dict]:
         """Load ``(path, role)`` targets from a second process, in turns, for ``--seconds`` each.
@@ -213,7 +226,8 @@ class Bench:
 
 
 def measure_pages(bench: Bench) -> Table:
-    """Each page as its role, in turns with the bare view that runs the same number of queries."""
+    """Each page as its role, in turns with the bare view that runs as many queries and with the
+    replay of the page's own statements."""
     table = Table(
         "pages",
         [
@@ -227,6 +241,8 @@ def measure_pages(bench: Bench) -> Table:
             Column("bare req/s", "bare_rps", "{:.0f}"),
             Column("bare p95 ms", "bare_p95_ms", "{:.1f}"),
             Column("ratio", "ratio", "{:.2f}"),
+            Column("same-SQL req/s", "sql_rps", "{:.0f}"),
+            Column("SQL ratio", "sql_ratio", "{:.2f}"),
             Column("errors", "errors"),
         ],
     )
@@ -240,8 +256,13 @@ def measure_pages(bench: Bench) -> Table:
         if not probe.stable:
             table.notes.append(f"{page.name} ({page.role}): the query count differed between two warm requests.")
         print(f"  {page.name} ({page.role}) {url} …", end="", flush=True)
-        result, base = bench.load([(url, page.role), (f"/bench/bare/{probe.queries}/", None)])
-        errors = result["errors"] + base["errors"]
+        targets = [(url, page.role), (f"/bench/bare/{probe.queries}/", None)]
+        replay = bench.replays.get((page, url))
+        if replay:
+            targets.append((replay, None))
+        result, base, *same = bench.load(targets)
+        same = same[0] if same else None
+        errors = result["errors"] + base["errors"] + (same["errors"] if same else 0)
         row.update(
             rps=result["rps"],
             median_ms=result["median_ms"],
@@ -254,21 +275,61 @@ def measure_pages(bench: Bench) -> Table:
             load=result,
             bare_load=base,
         )
+        if same:
+            row.update(
+                sql_rps=same["rps"],
+                sql_p95_ms=same["p95_ms"],
+                sql_ratio=result["rps"] / same["rps"] if same["rps"] else None,
+                replay=replay,
+                replay_load=same,
+            )
+        for key, label in (("ratio", "bare"), ("sql_ratio", "same-SQL")):
+            if page.goal is not None and row.get(key) is not None and row[key] < page.goal:
+                table.notes.append(
+                    f"{page.name} ({page.role}): {label} ratio {row[key]:.2f} is below the goal of {page.goal}."
+                )
         if result["requests"] < 20:
             table.notes.append(
                 f"{page.name} ({page.role}): only {result['requests']} timed requests; "
                 "raise --seconds for steadier figures."
             )
         if errors:
-            table.notes.append(
-                f"{page.name} ({page.role}): {errors} errors; first: {result['first_error'] or base['first_error']}"
-            )
+            first = result["first_error"] or base["first_error"] or (same["first_error"] if same else "")
+            table.notes.append(f"{page.name} ({page.role}): {errors} errors; first: {first}")
         print(f" {result['rps']:.0f} req/s ({result['requests']} requests)", flush=True)
         table.rows.append(row)
     return table
 
 
 MEASURES: list[Callable[[Bench], Table]] = [measure_pages]
+
+
+def measure_letters(n: int) -> Table:
+    """A two-page grant letter through ``letter_pdf``, next to WeasyPrint alone on its HTML
+    (``bench/letters.py``; the letter is built in the bench database and rolled back). Runs before
+    the server starts, so nothing else competes for the CPU."""
+    from bench import letters
+
+    result = letters.measure_letters(n, verbose=False)
+    table = Table(
+        "letters",
+        [
+            Column("renderer", "renderer", align="<"),
+            Column("pages", "pages"),
+            Column("median ms", "median_ms", "{:.1f}"),
+            Column("p95 ms", "p95_ms", "{:.1f}"),
+            Column("ratio", "ratio", "{:.2f}"),
+        ],
+        rows=letters.table_rows(result),
+        notes=[
+            f"{result['n']} renders of each, in turns; ratio = letter median ÷ WeasyPrint median; goal: median ≤ "
+            f"{letters.TARGET_MEDIAN_MS:.0f} ms and ratio ≤ {letters.TARGET_RATIO} "
+            f"({'met' if result['meets_goal'] else 'MISSED'})",
+            *letters.table_notes(result),
+        ],
+    )
+    table.rows[0]["result"] = result
+    return table
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -326,6 +387,7 @@ def main(argv=None) -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
+    from django.utils.text import slugify
 
     from bench import pages, seed
 
@@ -342,7 +404,12 @@ def main(argv=None) -> int:
     for note in data.notes:
         print(f"  NOTE: {note}")
 
-    selected = [p for p in pages.PAGES if args.only.lower() in p.name.lower()]
+    only = [term.strip().lower() for term in args.only.split(",") if term.strip()]
+    selected = [p for p in pages.PAGES if not only or any(term in p.name.lower() for term in only)]
+    skipped = [p for p in selected if p.url(data) is None]
+    for page in skipped:
+        print(f"  NOTE: {page.name} ({page.role}) skipped: its data was not seeded")
+    selected = [p for p in selected if p not in skipped]
     sessions = pages.make_sessions(data, {p.role for p in selected}, args.concurrency)
     host = f"{HOST}:{port}"
 
@@ -353,9 +420,26 @@ def main(argv=None) -> int:
         }
 
     probes = timer.phase("queries per page (in process)", probe_all)
+
+    def record_replays():
+        from bench.views import save_replay
+
+        keys = pages.make_sessions(data, {p.role for p in selected}, 4 * args.concurrency)
+        replays = {}
+        for n, ((page, url), probe) in enumerate(probes.items()):
+            if probe.status == 200:
+                name = slugify(f"{n:02d} {page.name} {page.role}").replace("_", "-")
+                session = (sessions.get(page.role) or [None])[0]
+                replays[page, url] = save_replay(name, probe.sql, session, keys.get(page.role, []))
+        return replays
+
+    replays = timer.phase("record each page's statements for its replay", record_replays)
+    letter_tables = (
+        [timer.phase(f"letters ({args.letters} renders each)", measure_letters, args.letters)] if args.letters else []
+    )
     connections.close_all()
 
-    bench = Bench(args, data, port, sessions, probes, settings.SESSION_COOKIE_NAME)
+    bench = Bench(args, data, port, sessions, probes, settings.SESSION_COOKIE_NAME, replays)
     log_path = Path(settings.BENCH_DIR) / "gunicorn.log"
     tables: list[Table] = []
     print(
@@ -370,13 +454,15 @@ def main(argv=None) -> int:
         for measure in MEASURES:
             tables.append(measure(bench))
         server_log = server.log_tail()
+    tables += letter_tables
     load_after = os.getloadavg()
 
     conn_max_age = settings.DATABASES["default"].get("CONN_MAX_AGE")
     print()
     print(
         f"{len(data.counties)} bench counties, {len(data.calls)} bench calls, "
-        f"{data.summary.get('audit events', 0):,} audit events".replace(",", " ")
+        f"{data.summary.get('audit events', 0):,} audit events, "
+        f"{data.summary.get('applications', 0):,} applications".replace(",", " ")
         + f" · PostgreSQL {pg_version} · {os.cpu_count()} CPUs · CONN_MAX_AGE={conn_max_age}"
     )
     for table in tables:
@@ -385,7 +471,9 @@ def main(argv=None) -> int:
     print(
         "\nqueries: statements Django sent for one warm request, BEGIN/COMMIT of the session save included;"
         "\nbare: /bench/bare/<queries>/ on the same server, loaded in turns with the page (--rounds slices each);"
-        "\nratio = req/s ÷ bare req/s, the figure to quote; KB: size of the page's HTML."
+        "\nratio = req/s ÷ bare req/s, the figure to quote; KB: size of the page's HTML;"
+        "\nsame-SQL: /bench/replay/<page>/ sends the page's own statements (as the probe recorded them) and"
+        "\nnothing else; SQL ratio = req/s ÷ same-SQL req/s: what the page costs beyond its SQL."
     )
     if warning:
         print(f"\nWARNING: {warning}")

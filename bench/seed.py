@@ -1,4 +1,5 @@
-"""The scale data set: counties with staff and directors, calls, delegations and audit events.
+"""The scale data set: counties with staff and directors, calls, delegations, audit events, and
+submitted applications with their cases (``bench/cases.py``).
 
 Runs after ``migrate`` and ``load_demo`` on an empty bench database. Writes with ``bulk_create``,
 and with PostgreSQL's COPY (``copy_rows``) for the tables that grow to hundreds of thousands of rows.
@@ -17,13 +18,25 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from grants import seed as grants_seed
-from grants.models import Call, CostCategory, Criterion, Scheme
+from grants.models import (
+    Application,
+    Call,
+    Case,
+    CostCategory,
+    Criterion,
+    CriterionScore,
+    Decision,
+    Letter,
+    Payment,
+    Scheme,
+    Submission,
+)
 from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
 from portal.validators import orgnr_check_digit
 
@@ -66,7 +79,9 @@ def at_least_one(value: str) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scale data set")
-    group.add_argument("--counties", type=at_least_one, default=3, help="counties to add (default 3)")
+    group.add_argument(
+        "--counties", type=at_least_one, default=3, help="counties with a director and staff to add (default 3)"
+    )
     group.add_argument("--calls", type=at_least_one, default=5, help="calls to add (default 5)")
     group.add_argument("--events", type=positive, default=20000, help="audit events per county (default 20000)")
     group.add_argument("--staff", type=at_least_one, default=5, help="county staff users per county (default 5)")
@@ -76,15 +91,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--applications",
         type=positive,
-        default=None,
-        help="applications to add (accepted; not seeded until the inbox benchmark exists)",
+        default=20000,
+        help="submitted applications with their cases, across the bench calls (default 20000)",
+    )
+    group.add_argument(
+        "--per-call",
+        type=positive,
+        default=50,
+        help="of these, submitted to the call the inbox and allocation pages show (default 50)",
+    )
+    group.add_argument(
+        "--applicants",
+        type=positive,
+        default=0,
+        help="counties that apply (default: the square root of the other applications, at least --per-call); "
+        "earlier years' calls are added until each has no more applications than there are counties",
     )
 
 
 # --- Steps ------------------------------------------------------------------------------------
 
 
-def _orgnrs(start: int):
+def orgnrs(start: int):
     n = start
     while True:
         base = f"{n:08d}"
@@ -96,13 +124,13 @@ def _orgnrs(start: int):
 
 def seed_counties(args, data: BenchData) -> None:
     """Counties (Organisation kind county), a director and ``--staff`` county staff in each."""
-    orgnrs = _orgnrs(93_000_000)
+    numbers = orgnrs(93_000_000)
     orgs = Organisation.objects.bulk_create(
         [
             Organisation(
                 kind=Organisation.Kind.COUNTY,
                 name=f"Benchfylke {i:03d} fylkeskommune",
-                orgnr=next(orgnrs),
+                orgnr=next(numbers),
                 written_standard="nn" if i % 3 == 0 else "nb",
                 postal_address=f"Postboks {i}\n{1000 + i:04d} Benchby",
                 letter_email=f"post@county{i:03d}.bench",
@@ -135,6 +163,28 @@ def seed_counties(args, data: BenchData) -> None:
         data.counties.append(County(organisation=org, director=chunk[0], staff=chunk[1:]))
 
 
+def create_calls(calls: list[Call]) -> list[Call]:
+    """Write ``calls`` with the scheme's cost categories and criteria."""
+    calls = Call.objects.bulk_create(calls, batch_size=BATCH)
+    CostCategory.objects.bulk_create(
+        [
+            CostCategory(call=call, order=order, name=name, help_text=help_text)
+            for call in calls
+            for order, (name, help_text) in enumerate(grants_seed.COST_CATEGORIES, start=1)
+        ],
+        batch_size=BATCH,
+    )
+    Criterion.objects.bulk_create(
+        [
+            Criterion(call=call, order=order, name=name, description=description)
+            for call in calls
+            for order, (name, description) in enumerate(grants_seed.CRITERIA, start=1)
+        ],
+        batch_size=BATCH,
+    )
+    return calls
+
+
 def seed_calls(args, data: BenchData) -> None:
     """``--calls`` published calls (most open now), each with cost categories, criteria and all bench
     counties eligible; every tenth is unpublished and every fifth past its deadline."""
@@ -162,23 +212,7 @@ def seed_calls(args, data: BenchData) -> None:
             pot=Decimal("1000000.00") * (1 + i % 7),
         )
         calls.append(Call(scheme=scheme, year=now.year, **fields))
-    calls = Call.objects.bulk_create(calls)
-    CostCategory.objects.bulk_create(
-        [
-            CostCategory(call=call, order=order, name=name, help_text=help_text)
-            for call in calls
-            for order, (name, help_text) in enumerate(grants_seed.COST_CATEGORIES, start=1)
-        ],
-        batch_size=BATCH,
-    )
-    Criterion.objects.bulk_create(
-        [
-            Criterion(call=call, order=order, name=name, description=description)
-            for call in calls
-            for order, (name, description) in enumerate(grants_seed.CRITERIA, start=1)
-        ],
-        batch_size=BATCH,
-    )
+    calls = create_calls(calls)
     through = Call.eligible_organisations.through
     through.objects.bulk_create(
         [through(call=call, organisation=c.organisation) for call in calls for c in data.counties], batch_size=BATCH
@@ -278,18 +312,14 @@ def seed_events(args, data: BenchData) -> None:
                 )
 
     copy_rows(AuditEvent, fields, rows())
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(AuditEvent._meta.db_table)}")
 
 
 def seed_applications(args, data: BenchData) -> None:
-    """Not seeded yet: the pages that need many applications (IMDi's inbox and allocation) come with
-    the decision issue, which adds this step. Say so instead of faking them."""
-    if args.applications is not None:
-        data.notes.append(
-            f"--applications {args.applications}: not seeded yet (the step arrives with the inbox and "
-            "allocation benchmarks)."
-        )
+    """Submitted applications and their cases: see ``bench/cases.py`` (imported here, when the step
+    runs, because it builds on this module's helpers)."""
+    from bench import cases
+
+    cases.seed_applications(args, data)
 
 
 STEPS: list[Callable[[argparse.Namespace, BenchData], None]] = [
@@ -302,10 +332,15 @@ STEPS: list[Callable[[argparse.Namespace, BenchData], None]] = [
 
 
 def run(args) -> BenchData:
+    """Run the steps in autocommit mode: each statement (a COPY, a bulk insert) commits by itself.
+    Nothing needs rolling back (the database is dropped on every run), and one transaction for
+    everything is slow (see ``CASE_BATCH``). Then VACUUM ANALYZE, as autovacuum would have done on a
+    database that grew over years: fresh statistics and a visibility map for index-only scans."""
     data = BenchData()
-    with transaction.atomic():
-        for step in STEPS:
-            step(args, data)
+    for step in STEPS:
+        step(args, data)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
     data.summary = {
         "organisations": Organisation.objects.count(),
         "counties": Organisation.objects.filter(kind=Organisation.Kind.COUNTY).count(),
@@ -317,5 +352,12 @@ def run(args) -> BenchData:
         "cost categories": CostCategory.objects.count(),
         "criteria": Criterion.objects.count(),
         "audit events": AuditEvent.objects.count(),
+        "applications": Application.objects.count(),
+        "submissions": Submission.objects.count(),
+        "cases": Case.objects.count(),
+        "criterion scores": CriterionScore.objects.count(),
+        "decisions": Decision.objects.count(),
+        "letters": Letter.objects.count(),
+        "payments": Payment.objects.count(),
     }
     return data

@@ -8,3 +8,6 @@ ROOT_URLCONF = "bench.urls"
 
 BENCH_DIR = VAR_DIR / "bench"
 STATIC_ROOT = BENCH_DIR / "static"  # collectstatic runs here: the manifest storage needs it with DEBUG off
+# Nothing the bench does should reach a mail server: load_demo submits applications (which mails the
+# county's confirmers) and the pages loaded send nothing. The dummy backend drops every message.
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"

@@ -1,4 +1,4 @@
-"""The portal's URLs plus the bare baseline view the pages are compared with."""
+"""The portal's URLs plus the baseline views the pages are compared with (``bench/views.py``)."""
 
 from django.urls import include, path
 
@@ -6,5 +6,6 @@ from bench import views
 
 urlpatterns = [
     path("bench/bare/<int:queries>/", views.bare, name="bench_bare"),
+    path("bench/replay/<slug:name>/", views.replay, name="bench_replay"),
     path("", include("portal.urls")),
 ]

@@ -15,6 +15,7 @@ from grants.forms import AmountField
 from grants.models import Case, Criterion, LineAssessment
 from portal.models import Role, User
 from portal.templatetags.portal_tags import kr
+from portal.widgets import FastSelect
 
 UNASSIGNED = "none"
 YES_NO = [("True", gettext_lazy("Ja")), ("False", gettext_lazy("Nei"))]
@@ -35,10 +36,10 @@ def caseworkers():
 class CaseFilterForm(forms.Form):
     """The inbox's filters, read from the query string. A value that is not a choice is ignored."""
 
-    call = forms.ChoiceField(label=gettext_lazy("Utlysning"), required=False)
-    county = forms.ChoiceField(label=gettext_lazy("Fylkeskommune"), required=False)
-    state = forms.ChoiceField(label=gettext_lazy("Saksstatus"), required=False)
-    caseworker = forms.ChoiceField(label=gettext_lazy("Saksbehandler"), required=False)
+    call = forms.ChoiceField(label=gettext_lazy("Utlysning"), required=False, widget=FastSelect)
+    county = forms.ChoiceField(label=gettext_lazy("Fylkeskommune"), required=False, widget=FastSelect)
+    state = forms.ChoiceField(label=gettext_lazy("Saksstatus"), required=False, widget=FastSelect)
+    caseworker = forms.ChoiceField(label=gettext_lazy("Saksbehandler"), required=False, widget=FastSelect)
 
     def __init__(self, data, *, calls, counties, workers):
         super().__init__(data)

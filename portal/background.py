@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 from django.db import transaction
 from kombu.exceptions import OperationalError
@@ -26,4 +25,8 @@ def send_after_commit(task, *args, using: str | None = None, **kwargs) -> None:
     If the transaction rolls back, nothing is sent. Outside a transaction it is sent at once. The
     data is committed by then, so a failure to send is logged, never turned into an error page.
     """
-    transaction.on_commit(partial(_send, task, args, kwargs), using=using, robust=True)
+
+    def send() -> None:  # a named function: Django logs a robust hook's failure by its __qualname__
+        _send(task, args, kwargs)
+
+    transaction.on_commit(send, using=using, robust=True)

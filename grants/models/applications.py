@@ -138,6 +138,8 @@ class Application(models.Model):
                 condition=Q(state__in=["draft", "awaiting_confirmation", "submitted"]), name="application_state_known"
             ),
         ]
+        # IMDi's lists, newest submitted first.
+        indexes = [models.Index(fields=["submitted_at"], name="application_submitted_at")]
 
     def __str__(self) -> str:
         label = self.reference or _("søknad %(pk)s") % {"pk": self.pk}

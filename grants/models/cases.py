@@ -238,6 +238,15 @@ class Decision(models.Model):
                 name="decision_one_current_per_case",
             ),
         ]
+        indexes = [
+            # The payments due (a handful among thousands of decisions) and the proposals to approve.
+            models.Index(
+                fields=["accepted_at", "approved_at", "id"],
+                condition=Q(kind="grant", state="approved", reversed_at__isnull=True, paid__lt=F("amount")),
+                name="decision_payment_due",
+            ),
+            models.Index(fields=["proposed_at"], condition=Q(state="proposed"), name="decision_to_approve"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} – {self.case}"
@@ -304,6 +313,7 @@ class Letter(models.Model):
         verbose_name = _("vedtaksbrev")
         verbose_name_plural = _("vedtaksbrev")
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["id"], condition=~Q(status="ready"), name="letter_unfinished")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="ready") | (~Q(sha256="") & Q(issued_at__isnull=False)),

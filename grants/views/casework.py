@@ -112,14 +112,16 @@ def case_list(request):
         .only("id", "title", "year")
         .order_by("-year", "-application_deadline", "-pk")
     )
-    counties = Organisation.objects.filter(
-        Exists(Case.objects.filter(application__organisation=OuterRef("pk")))
-    ).order_by("name")
     data = request.GET.copy()
     if not any(name in data for name in CaseFilterForm.base_fields):
         # Arriving without filters: the latest call that has cases. "Alle utlysninger" sends call="",
         # and a link with another filter (the dashboard's ?state=…) counts every call.
         data["call"] = str(calls[0].pk) if calls else ""
+    # The counties to choose from: those with a case in the chosen call (or in any call).
+    with_cases = Case.objects.filter(application__organisation=OuterRef("pk"))
+    if data.get("call", "").isdigit() and any(str(call.pk) == data["call"] for call in calls):
+        with_cases = with_cases.filter(call_id=data["call"])
+    counties = Organisation.objects.filter(Exists(with_cases)).order_by("name")
     form = CaseFilterForm(data, calls=calls, counties=counties.only("id", "name"), workers=caseworkers())
     filters = form.filters()
     sort = request.GET.get("sort", DEFAULT_SORT)
@@ -128,6 +130,9 @@ def case_list(request):
     if sort not in SORTS:
         sort, descending = DEFAULT_SORT, False
     page = Paginator(_inbox(filters, sort, descending), PAGE_SIZE).get_page(request.GET.get("side"))
+    labels = {value: str(label) for value, label in S.choices}  # get_state_display rebuilds its choices per call
+    for case in page.object_list:
+        case.state_label = labels[case.state]
     context = {
         "form": form,
         "page": page,
