@@ -7,7 +7,12 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Tilskudd: ordninger, utlysninger og søknader")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from grants import panels  # noqa: F401  (registers the dashboard panels)
+        from grants.db_triggers import ensure_sqlite_triggers
+
+        post_migrate.connect(ensure_sqlite_triggers, sender=self, dispatch_uid="grants_sqlite_triggers")
         from grants.models import Application, Case
         from portal.templatetags.portal_tags import register_labels
 
@@ -29,6 +34,7 @@ class GrantsConfig(AppConfig):
                 "case.assessment_saved": _("Vurderingen ble lagret"),
                 "case.assessed": _("Søknaden ble vurdert"),
                 "case.allocated": _("Beløp fordelt fra rammen"),
+                "case.reopened": _("Søknaden ble trukket tilbake: vurderingen og beløpet er åpnet igjen"),
                 "decision.proposed": _("Vedtak foreslått"),
                 "decision.returned": _("Forslag til vedtak sendt tilbake"),
                 "decision.approved": _("Vedtak fattet"),

@@ -249,6 +249,33 @@ def appeal_deadline(letter: Letter) -> datetime.date:
     return day
 
 
+def withdrawn(*, actor: Actor, application: Application) -> None:
+    """The county took its application back to correct it (``services.application_withdraw``, which
+    holds the application's lock). A case not yet decided goes back to being assessed, and what was
+    allocated to it returns to the pot: the next version is assessed on its own. Locks: call, case."""
+    case = Case.objects.filter(application=application).only("id", "call_id").first()
+    if case is None:
+        return
+    Call.objects.select_for_update(no_key=True).get(pk=case.call_id)
+    case = _lock_case(case.pk)
+    if case.state not in ASSIGNABLE:
+        raise Refused(_("IMDi har foreslått eller fattet vedtak: søknaden kan ikke trekkes tilbake nå."))
+    if case.state not in ALLOCATABLE and not case.allocated:
+        return
+    from_state, released = case.state, case.allocated
+    if case.state in ALLOCATABLE:
+        case.state, case.assessed_at, case.assessed_by = S.ASSESSING, None, None
+    case.allocated = Decimal("0")
+    case.save(update_fields=["state", "assessed_at", "assessed_by", "allocated", "updated_at"])
+    _record(
+        actor,
+        case,
+        "case.reopened",
+        from_state=from_state if from_state != case.state else "",
+        released=_money(released),
+    )
+
+
 def open_case(application: Application) -> Case:
     """The case of a submitted application (called when it is confirmed); one per application."""
     case, _created = Case.objects.get_or_create(application=application, defaults={"call_id": application.call_id})
@@ -264,6 +291,7 @@ def case_assign(*, actor: Actor, case_id: int, assignee: User) -> Case:
         raise Refused(_("%(name)s er ikke saksbehandler i IMDi.") % {"name": assignee.full_name})
     with transaction.atomic():
         case = _lock_case(case_id)
+        _check(not_disqualified(actor.user, case))
         if case.state not in ASSIGNABLE:
             raise Refused(_("Saken kan ikke tildeles på nytt etter at vedtak er foreslått."))
         if assignee.pk in disqualified_user_ids(case):
@@ -337,6 +365,19 @@ def assessment_lines(case: Case, submission: Submission) -> list[LineAssessment]
             )
         )
     return lines
+
+
+def eligible_by_category(case: Case, submission: Submission | None) -> dict[str, Decimal]:
+    """What was applied for per cost category (by name), leaving out the lines the caseworker found
+    ineligible (R10): the most that can be allocated or granted."""
+    totals: dict[str, Decimal] = {}
+    if submission is None:
+        return totals
+    for line in assessment_lines(case, submission):
+        totals.setdefault(line.category, Decimal("0"))
+        if line.eligible:
+            totals[line.category] += line.requested
+    return totals
 
 
 def assessment_save(
@@ -414,6 +455,8 @@ def assessment_save(
         from_state = case.state
         if complete:
             case.state, case.assessed_at, case.assessed_by = S.ASSESSED, timezone.now(), actor.user
+        else:  # changed and not marked done again: no longer a finished assessment
+            case.state, case.assessed_at, case.assessed_by = S.ASSESSING, None, None
         case.save(
             update_fields=[
                 *("agreements_ok", "declaration_ok", "in_time_ok", "conditions_note", "recommended_total"),
@@ -445,10 +488,14 @@ def allocate(*, actor: Actor, case_id: int, amount: Decimal) -> Case:
         case = _lock_case(case_id)
         _check(can_allocate(actor.membership, actor.user, case))
         submission = current_submission(case.application)
-        requested = submission.total if submission else Decimal("0")
+        eligible = eligible_by_category(case, submission)
+        requested = sum(eligible.values(), Decimal("0"))
         if amount > requested:
             raise Refused(
-                _("Fylkeskommunen har søkt om %(requested)s. Det kan ikke fordeles mer enn det.")
+                _(
+                    "Fylkeskommunen har søkt om %(requested)s til utgifter som kan få tilskudd. Det kan ikke "
+                    "fordeles mer enn det."
+                )
                 % {"requested": kr(requested)}
             )
         remaining = call.pot - call.allocated + case.allocated
@@ -497,8 +544,12 @@ def decision_propose(
         if kind != Decision.Kind.DISMISSAL and case.state != S.ASSESSED:
             raise Refused(_("Vurderingen må være ferdig før du foreslår tilskudd eller avslag."))
         submission = current_submission(case.application)
+        if submission is None and kind == Decision.Kind.DISMISSAL:
+            # Withdrawn for correction and never submitted again: it can still be dismissed.
+            submission = case.application.submissions.order_by("-number").first()
         if submission is None:
             raise Refused(_("Søknaden er trukket tilbake for retting."))
+        eligible = eligible_by_category(case, submission)
         requested_by_category = {
             row["name"]: Decimal(row["total"]) for row in submission.snapshot["budget"]["categories"]
         }
@@ -510,9 +561,13 @@ def decision_propose(
             if set(granted) - known or any(value < 0 for value in granted.values()):
                 raise Refused(_("Beløpene per kostnadskategori er ikke gyldige."))
             for category in categories:
-                if granted.get(category.pk, Decimal("0")) > requested_by_category.get(category.name, Decimal("0")):
+                if granted.get(category.pk, Decimal("0")) > eligible.get(category.name, Decimal("0")):
                     raise Refused(
-                        _("I «%(category)s» kan det ikke gis mer enn det er søkt om.") % {"category": category.name}
+                        _(
+                            "I «%(category)s» kan det ikke gis mer enn det er søkt om til utgifter som kan få "
+                            "tilskudd (%(eligible)s)."
+                        )
+                        % {"category": category.name, "eligible": kr(eligible.get(category.name, Decimal("0")))}
                     )
             split = sum(granted.values(), Decimal("0"))
             if split != case.allocated:
@@ -536,7 +591,7 @@ def decision_propose(
             rules=rules.strip(),
             facts=facts.strip(),
             considerations=considerations.strip(),
-            conditions=conditions.strip(),
+            conditions=conditions.strip() if kind == Decision.Kind.GRANT else "",
             report_deadline=case.call.report_deadline,
             replaces=replaces,
             proposed_by=actor.user,
@@ -665,7 +720,13 @@ def payment_register(*, actor: Actor, decision_id: int, amount: Decimal, paid_on
     with transaction.atomic():
         decision = _lock_decision(decision_id)
         case = decision.case
+        _check(not_disqualified(actor.user, case))
         _check(can_pay(decision))
+        if decision.payments.filter(reference__iexact=reference.strip()).exists():
+            raise Refused(
+                _("En utbetaling med referansen %(reference)s er allerede registrert på dette vedtaket.")
+                % {"reference": reference.strip()}
+            )
         outstanding = decision.amount - decision.paid
         if amount > outstanding:
             raise Refused(
@@ -767,6 +828,7 @@ def appeal_reverse(*, actor: Actor, appeal_id: int, reason: str) -> Appeal:
     with transaction.atomic():
         appeal = _lock_appeal(appeal_id)
         case = appeal.case
+        _check(not_disqualified(actor.user, case))
         if appeal.state != Appeal.State.RECEIVED:
             raise Refused(_("Klagen er allerede behandlet."))
         now = timezone.now()
@@ -787,6 +849,7 @@ def appeal_forward(*, actor: Actor, appeal_id: int, cover_note: str) -> Appeal:
     with transaction.atomic():
         appeal = _lock_appeal(appeal_id)
         case = appeal.case
+        _check(not_disqualified(actor.user, case))
         if appeal.state != Appeal.State.RECEIVED:
             raise Refused(_("Klagen er allerede behandlet."))
         appeal.state, appeal.cover_note = Appeal.State.FORWARDED, cover_note.strip()
@@ -807,6 +870,7 @@ def appeal_outcome(*, actor: Actor, appeal_id: int, upheld: bool, note: str, dec
     with transaction.atomic():
         appeal = _lock_appeal(appeal_id)
         case = appeal.case
+        _check(not_disqualified(actor.user, case))
         if appeal.state != Appeal.State.FORWARDED:
             raise Refused(_("Klagen er ikke sendt departementet."))
         now = timezone.now()

@@ -19,7 +19,6 @@ from grants.models import (
     Application,
     BudgetLine,
     Call,
-    Case,
     CooperationAgreement,
     DeadlineExtension,
     Submission,
@@ -356,9 +355,7 @@ def application_withdraw(*, actor: Actor, application_id: int) -> Application:
     with transaction.atomic():
         application = _lock(application_id)
         _reason, from_state = _transition(application, "withdraw", actor, now)
-        case = Case.objects.filter(application=application).first()
-        if case is not None and case.state not in casework.ASSIGNABLE:
-            raise Refused(_("IMDi har foreslått eller fattet vedtak: søknaden kan ikke trekkes tilbake nå."))
+        casework.withdrawn(actor=actor, application=application)
         submission = application.submissions.select_for_update().get(withdrawn_at__isnull=True)
         submission.withdrawn_at, submission.withdrawn_by = now, actor.user
         submission.save(update_fields=["withdrawn_at", "withdrawn_by"])

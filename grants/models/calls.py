@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organisation
+from portal.templatetags.portal_tags import kr
 
 
 class Scheme(models.Model):
@@ -133,6 +135,20 @@ class Call(models.Model):
                 if not field.primary_key and field.name != "allocated"
             ]
         super().save(*args, **kwargs)
+
+    def clean(self):
+        """The pot cannot go below what is already allocated. (The CHECK says so too, but a form that
+        leaves out ``allocated``, such as the admin's, would meet it only as a database error.)"""
+        super().clean()
+        if self.pk and self.pot is not None:
+            allocated = Call.objects.filter(pk=self.pk).values_list("allocated", flat=True).first() or Decimal("0")
+            if self.pot < allocated:
+                raise ValidationError(
+                    {
+                        "pot": _("Rammen kan ikke være lavere enn det som allerede er fordelt (%(allocated)s).")
+                        % {"allocated": kr(allocated)}
+                    }
+                )
 
     @property
     def remaining(self) -> Decimal:

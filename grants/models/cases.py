@@ -339,7 +339,11 @@ class Payment(models.Model):
         verbose_name = _("utbetaling")
         verbose_name_plural = _("utbetalinger")
         ordering = ["decision", "paid_on", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # A payment registered twice (a double click, a retyped voucher) is refused.
+            models.UniqueConstraint(fields=["decision", "reference"], name="payment_reference_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} ({self.paid_on})"

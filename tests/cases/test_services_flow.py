@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from grants import casework
-from grants.models import Call, Case, Decision
+from grants.models import Call, Case, Decision, ImpartialityDeclaration, Payment
 from grants.services import Refused
 from portal.models import AuditEvent
 from tests import factories as f
@@ -182,3 +182,126 @@ def test_payment_cannot_exceed_the_grant(cast):
     assert Case.objects.get(pk=decision.case_id).state == Case.State.PAID
     with pytest.raises(IntegrityError), transaction.atomic():
         Decision.objects.filter(pk=decision.pk).update(paid=Decimal("300000.01"))
+
+
+# --- Found in review ------------------------------------------------------------------------
+
+
+def test_a_caseworker_who_declared_a_conflict_cannot_handle_the_appeal_or_pay(cast):
+    decision = h.decided(cast, kind=Decision.Kind.DISMISSAL)
+    h.issued(decision)
+    appeal = casework.appeal_file(actor=f.actor_for(cast.staff_a), decision_id=decision.pk, reasons="Feil.")
+    ImpartialityDeclaration.objects.create(
+        case=decision.case, user=cast.caseworker2, disqualified=True, reason="Nær venn av prosjektlederen."
+    )
+    with pytest.raises(Refused, match="inhabil"):
+        casework.appeal_forward(actor=h.as_caseworker(cast, cast.caseworker2), appeal_id=appeal.pk, cover_note="X")
+    with pytest.raises(Refused, match="inhabil"):
+        casework.appeal_reverse(actor=h.as_caseworker(cast, cast.caseworker2), appeal_id=appeal.pk, reason="X")
+
+
+def test_withdrawing_during_the_assessment_reopens_it_and_returns_the_allocation(cast):
+    from grants import services
+
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    h.allocated(cast, case, "800000")
+    services.application_withdraw(actor=f.actor_for(cast.staff_a), application_id=case.application_id)
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSESSING and case.assessed_at is None and case.allocated == 0
+    assert Call.objects.get(pk=cast.call.pk).allocated == 0
+    assert AuditEvent.objects.filter(action="case.reopened", changes__released="800000.00").exists()
+    # Never submitted again: it can still be dismissed, but not granted.
+    with pytest.raises(Refused, match="ferdig"):
+        casework.decision_propose(
+            actor=h.as_caseworker(cast), case_id=case.pk, kind=Decision.Kind.REJECTION, **h.REASONS
+        )
+    dismissal = casework.decision_propose(
+        actor=h.as_caseworker(cast), case_id=case.pk, kind=Decision.Kind.DISMISSAL, **h.REASONS
+    )
+    assert dismissal.requested == Decimal("1250000")
+
+
+def test_an_unfinished_save_takes_the_assessment_back_to_being_assessed(cast):
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    casework.assessment_save(
+        actor=h.as_caseworker(cast),
+        case_id=case.pk,
+        conditions={"agreements_ok": True, "declaration_ok": None, "in_time_ok": True},
+        conditions_note="",
+        scores={},
+        lines=[],
+        recommended_total=None,
+        justification="",
+        complete=False,
+    )
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSESSING and case.assessed_at is None
+    with pytest.raises(Refused, match="Vurderingen må være ferdig"):
+        casework.decision_propose(
+            actor=h.as_caseworker(cast), case_id=case.pk, kind=Decision.Kind.REJECTION, **h.REASONS
+        )
+
+
+def test_an_ineligible_line_cannot_be_allocated_or_granted(cast):
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    casework.assessment_save(
+        actor=h.as_caseworker(cast),
+        case_id=case.pk,
+        conditions={"agreements_ok": True, "declaration_ok": True, "in_time_ok": True},
+        conditions_note="",
+        scores={c.pk: (4, "") for c in case.call.criteria.all()},
+        lines=[casework.LineInput(index=0, eligible=False, recommended=Decimal("0"))],  # the project manager
+        recommended_total=Decimal("1000000"),
+        justification="Prosjektleder er ordinær drift.",
+        complete=True,
+    )
+    with pytest.raises(Refused, match="utgifter som kan få tilskudd"):
+        h.allocated(cast, case, "1000000.01")
+    h.allocated(cast, case, "1000000")
+    first = case.call.cost_categories.order_by("order").first()
+    granted = {
+        first.pk: Decimal("250000"),
+        **{c.pk: Decimal("0") for c in case.call.cost_categories.exclude(pk=first.pk)},
+    }
+    granted[case.call.cost_categories.order_by("order").last().pk] = Decimal("750000")
+    with pytest.raises(Refused, match="utgifter som kan få tilskudd"):
+        casework.decision_propose(
+            actor=h.as_caseworker(cast), case_id=case.pk, kind=Decision.Kind.GRANT, granted=granted, **h.REASONS
+        )
+
+
+def test_the_admin_form_is_told_the_pot_is_below_the_allocated_sum(cast):
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    h.allocated(cast, case, "1000000")
+    call = Call.objects.get(pk=cast.call.pk)
+    call.pot = Decimal("900000")
+    with pytest.raises(ValidationError) as raised:
+        call.full_clean(exclude=["allocated"])  # as the admin's form, which leaves allocated out
+    assert "pot" in raised.value.message_dict
+
+
+def test_the_same_payment_is_not_registered_twice(cast):
+    decision = h.decided(cast, amount="300000")
+    h.issued(decision)
+    casework.decision_accept(actor=f.actor_for(cast.director_a), decision_id=decision.pk)
+    pay = {"actor": h.as_caseworker(cast), "decision_id": decision.pk, "paid_on": f.dt.date.today()}
+    casework.payment_register(amount=Decimal("100000"), reference="B-1", **pay)
+    with pytest.raises(Refused, match="allerede registrert"):
+        casework.payment_register(amount=Decimal("100000"), reference="b-1", **pay)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Payment.objects.create(
+            decision=decision, amount=1, paid_on=f.dt.date.today(), reference="B-1", recorded_by=cast.caseworker
+        )
+
+
+def test_only_a_grant_carries_conditions(cast):
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    decision = casework.decision_propose(
+        actor=h.as_caseworker(cast), case_id=case.pk, kind=Decision.Kind.REJECTION, conditions="Vilkår", **h.REASONS
+    )
+    assert decision.conditions == ""
