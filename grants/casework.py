@@ -313,26 +313,36 @@ def case_assign(*, actor: Actor, case_id: int, assignee: User) -> Case:
 
 
 def case_declare(*, actor: Actor, case_id: int, disqualified: bool, reason: str = "") -> Case:
-    """The assigned caseworker declares before assessing. A conflict unassigns the case, which
-    then waits to be given to someone else."""
+    """The assigned caseworker declares before assessing; a conflict unassigns the case, which then
+    waits to be given to someone else. Anyone else on IMDi's side who finds a conflict later (the
+    colleague asked to approve, or to handle an appeal; the caseworker during the assessment) records
+    it at any time and takes no further part (``not_disqualified``)."""
     _check(is_caseworker(actor.membership))
     reason = reason.strip()
     if disqualified and not reason:
         raise Refused(_("Skriv hvorfor du er inhabil."))
     with transaction.atomic():
         case = _lock_case(case_id)
-        if case.assigned_to_id != actor.user.pk or case.state != S.ASSIGNED:
-            raise Refused(_("Bare saksbehandleren som nettopp er tildelt saken, kan erklære seg."))
+        first = case.assigned_to_id == actor.user.pk and case.state == S.ASSIGNED
+        if not first and not disqualified:
+            raise Refused(_("Bare saksbehandleren som nettopp er tildelt saken, kan erklære seg habil."))
+        if actor.user.pk in disqualified_user_ids(case):
+            raise Refused(_("Du har allerede erklært deg inhabil i saken."))
         ImpartialityDeclaration.objects.create(case=case, user=actor.user, disqualified=disqualified, reason=reason)
         from_state = case.state
-        if disqualified:
-            case.assigned_to, case.assigned_at, case.state = None, None, S.RECEIVED
-            case.save(update_fields=["assigned_to", "assigned_at", "state", "updated_at"])
-            _record(actor, case, "case.disqualified", from_state=from_state, reason=reason)
-        else:
+        if not disqualified:
             case.state = S.ASSESSING
             case.save(update_fields=["state", "updated_at"])
             _record(actor, case, "case.impartial", from_state=from_state)
+            return case
+        if case.assigned_to_id == actor.user.pk and case.state in ASSIGNABLE:
+            # The case is taken from them; what they assessed is assessed again by the next caseworker.
+            case.assigned_to, case.assigned_at, case.state = None, None, S.RECEIVED
+            case.assessed_at, case.assessed_by = None, None
+            case.save(update_fields=["assigned_to", "assigned_at", "state", "assessed_at", "assessed_by", "updated_at"])
+        _record(
+            actor, case, "case.disqualified", from_state=from_state if from_state != case.state else "", reason=reason
+        )
     return case
 
 

@@ -176,6 +176,7 @@ def _render_detail(request, case: Case, *, assign_form: AssignForm | None = None
         "assign_form": assign_form if may_assign else None,
         "is_assigned": is_assigned,
         "may_declare": is_assigned and case.state == S.ASSIGNED,
+        "is_caseworker": bool(casework.is_caseworker(membership)),
         "assess": casework.can_assess(membership, request.user, case),
         "may_propose": is_assigned and case.state in (S.ASSESSED, S.ASSESSING),
         "decisions": list(case.decisions.select_related("proposed_by", "approved_by").order_by("proposed_at", "pk")),
@@ -220,6 +221,7 @@ def case_declare(request, pk: int):
     form = DeclarationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         disqualified = form.cleaned_data["disqualified"]
+        was_assigned = case.assigned_to_id == request.user.pk
         try:
             casework.case_declare(
                 actor=Actor.from_request(request),
@@ -230,7 +232,7 @@ def case_declare(request, pk: int):
         except Refused as refused:
             form.add_error(None, str(refused))
         else:
-            if disqualified:
+            if disqualified and was_assigned:
                 messages.warning(
                     request,
                     _(
@@ -239,15 +241,23 @@ def case_declare(request, pk: int):
                     ),
                 )
                 return redirect("case_detail", case.pk)
+            if disqualified:
+                messages.warning(request, _("Du har erklært deg inhabil og kan ikke lenger ta del i saken."))
+                return redirect("case_detail", case.pk)
             messages.success(request, _("Du har erklært at du ikke er inhabil. Du kan nå vurdere søknaden."))
             return redirect("case_assess", case.pk)
     is_assigned = _is_assigned(request, case)
+    may_declare = is_assigned and case.state == S.ASSIGNED
     context = {
         "case": case,
         **_submission_facts(case),
         "form": form,
         "is_assigned": is_assigned,
-        "may_declare": is_assigned and case.state == S.ASSIGNED,
+        "may_declare": may_declare,
+        # Anyone else on IMDi's side may record a conflict at any time.
+        "may_declare_conflict": not may_declare
+        and bool(casework.is_caseworker(request.membership))
+        and request.user.pk not in casework.disqualified_user_ids(case),
     }
     return render(request, "grants/cases/declare.html", context)
 

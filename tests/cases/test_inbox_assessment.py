@@ -408,18 +408,25 @@ def test_the_assigned_caseworker_must_declare_before_assessing(client, cast):
     assert reverse("case_declare", args=[case.pk]) in detail
 
 
-def test_only_the_assigned_caseworker_may_declare(client, cast):
+def test_only_the_assigned_caseworker_declares_impartiality_and_others_may_record_a_conflict(client, cast):
     case = h.assigned(cast, h.submitted_case(cast))
     login(client, cast.caseworker2)
     response = client.get(reverse("case_declare", args=[case.pk]))
-    assert 'name="disqualified"' not in page(response)
+    assert "Jeg er ikke inhabil" not in page(response)
     assert "Saken er tildelt Carl Case." in page(response)
     response = client.post(reverse("case_declare", args=[case.pk]), {"disqualified": "False"})
     assert response.status_code == 200
-    assert "Bare saksbehandleren som nettopp er tildelt saken, kan erklære seg." in page(response)
-    case.refresh_from_db()
-    assert case.state == Case.State.ASSIGNED
+    assert "Bare saksbehandleren som nettopp er tildelt saken, kan erklære seg habil." in page(response)
     assert not case.declarations.exists()
+    # A colleague who would approve or handle an appeal records a conflict; the case stays with Carl.
+    response = client.post(
+        reverse("case_declare", args=[case.pk]), {"disqualified": "True", "reason": "Jeg er gift med prosjektlederen."}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == Case.State.ASSIGNED and case.assigned_to == cast.caseworker
+    assert case.declarations.get().user == cast.caseworker2
+    assert "Erklær meg inhabil" not in page(client.get(reverse("case_declare", args=[case.pk])))
 
 
 def test_a_disqualified_caseworker_is_unassigned_and_cannot_be_assigned_again(client, cast):

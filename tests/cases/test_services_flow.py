@@ -305,3 +305,13 @@ def test_only_a_grant_carries_conditions(cast):
         actor=h.as_caseworker(cast), case_id=case.pk, kind=Decision.Kind.REJECTION, conditions="Vilkår", **h.REASONS
     )
     assert decision.conditions == ""
+
+
+def test_the_assessing_caseworker_who_finds_a_conflict_gives_the_case_up(cast):
+    case = h.submitted_case(cast)
+    h.assessed(cast, case)
+    casework.case_declare(actor=h.as_caseworker(cast), case_id=case.pk, disqualified=True, reason="Nabo av lederen.")
+    case.refresh_from_db()
+    assert case.state == Case.State.RECEIVED and case.assigned_to is None and case.assessed_at is None
+    with pytest.raises(Refused, match="allerede erklært"):
+        casework.case_declare(actor=h.as_caseworker(cast), case_id=case.pk, disqualified=True, reason="Igjen.")
