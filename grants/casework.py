@@ -377,17 +377,17 @@ def assessment_lines(case: Case, submission: Submission) -> list[LineAssessment]
     return lines
 
 
-def eligible_by_category(case: Case, submission: Submission | None) -> dict[str, Decimal]:
-    """What was applied for per cost category (by name), leaving out the lines the caseworker found
-    ineligible (R10): the most that can be allocated or granted."""
-    totals: dict[str, Decimal] = {}
+def eligible_amounts(case: Case, submission: Submission | None) -> tuple[Decimal, dict[str, Decimal]]:
+    """What was applied for, in all and per cost category (by name), less the lines the caseworker
+    found ineligible (R10): the most that can be allocated or granted."""
     if submission is None:
-        return totals
-    for line in assessment_lines(case, submission):
-        totals.setdefault(line.category, Decimal("0"))
-        if line.eligible:
-            totals[line.category] += line.requested
-    return totals
+        return Decimal("0"), {}
+    per_category = {row["name"]: Decimal(row["total"]) for row in submission.snapshot["budget"]["categories"]}
+    total = submission.total
+    for line in case.line_assessments.filter(submission=submission, eligible=False):
+        per_category[line.category] = per_category.get(line.category, Decimal("0")) - line.requested
+        total -= line.requested
+    return total, per_category
 
 
 def assessment_save(
@@ -498,8 +498,7 @@ def allocate(*, actor: Actor, case_id: int, amount: Decimal) -> Case:
         case = _lock_case(case_id)
         _check(can_allocate(actor.membership, actor.user, case))
         submission = current_submission(case.application)
-        eligible = eligible_by_category(case, submission)
-        requested = sum(eligible.values(), Decimal("0"))
+        requested, _per_category = eligible_amounts(case, submission)
         if amount > requested:
             raise Refused(
                 _(
@@ -559,7 +558,7 @@ def decision_propose(
             submission = case.application.submissions.order_by("-number").first()
         if submission is None:
             raise Refused(_("Søknaden er trukket tilbake for retting."))
-        eligible = eligible_by_category(case, submission)
+        _eligible_total, eligible = eligible_amounts(case, submission)
         requested_by_category = {
             row["name"]: Decimal(row["total"]) for row in submission.snapshot["budget"]["categories"]
         }
