@@ -35,6 +35,7 @@ from grants.models import Decision, Letter
 from grants.receipts import StaticFilesOnly
 from portal import access, audit
 from portal.audit import Actor
+from portal.mail import send_once
 
 log = logging.getLogger(__name__)
 
@@ -248,21 +249,14 @@ def _notify_once(letter_id: int) -> None:
         return
     # Everything that can fail before sending (the link, the templates, the recipients) is done before the claim.
     message = letter_message(letter)
-    claimed_at = timezone.now()
-    claimed = Letter.objects.filter(pk=letter.pk, status=Status.READY, notified_at__isnull=True).update(
-        notified_at=claimed_at
-    )
-    if claimed != 1:  # another run has sent it
-        return
-    if not message.to:
-        log.warning("Letter %s has nobody in the county to tell", letter.pk)
-        return
-    try:
-        message.send()
-    except Exception:
-        # Give the claim back so the sweep tries again (the mail server may have taken it: at most a duplicate).
-        Letter.objects.filter(pk=letter.pk, notified_at=claimed_at).update(notified_at=None)
-        raise
+
+    def send() -> None:
+        if message.to:
+            message.send()
+        else:
+            log.warning("Letter %s has nobody in the county to tell", letter.pk)
+
+    send_once(Letter.objects.filter(pk=letter.pk, status=Status.READY), "notified_at", send)
 
 
 # --- The sweep --------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from grants.answers import present
 from grants.models import Application, Submission
 from portal import audit
 from portal.audit import Actor
+from portal.mail import send_once
 from portal.models import Role, User
 
 log = logging.getLogger(__name__)
@@ -240,21 +241,14 @@ def _email_once(submission: Submission) -> None:
         return
     # Everything that can fail before sending (the link, the templates, the file) is done before the claim.
     message = receipt_message(submission)
-    claimed_at = timezone.now()
-    claimed = Submission.objects.filter(pk=submission.pk, receipt_emailed_at__isnull=True).update(
-        receipt_emailed_at=claimed_at
-    )
-    if claimed != 1:  # another run has sent it
-        return
-    if not message.to:
-        log.warning("The receipt of submission %s has nobody to go to", submission.pk)
-        return
-    try:
-        message.send()
-    except Exception:
-        # Give the claim back so the sweep tries again (the mail server may have taken it: at most a duplicate).
-        Submission.objects.filter(pk=submission.pk, receipt_emailed_at=claimed_at).update(receipt_emailed_at=None)
-        raise
+
+    def send() -> None:
+        if message.to:
+            message.send()
+        else:
+            log.warning("The receipt of submission %s has nobody to go to", submission.pk)
+
+    send_once(Submission.objects.filter(pk=submission.pk), "receipt_emailed_at", send)
 
 
 # --- The sweep --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from grants.models import Application
 from portal import access
+from portal.mail import send_once
 from portal.models import User
 
 
@@ -34,19 +35,13 @@ def _send(template: str, application: Application, recipients: list[User], **con
 def notify_confirmers(application_id: int) -> None:
     """Tell the directors and fullmakt holders that an application waits for them, once: the row is
     claimed before sending and released again if sending fails (the sweep then tries again)."""
-    claimed = Application.objects.filter(
-        pk=application_id,
-        state=Application.State.AWAITING_CONFIRMATION,
-        confirmers_notified_at__isnull=True,
-    ).update(confirmers_notified_at=timezone.now())
-    if not claimed:
-        return
-    application = Application.objects.select_related("organisation", "call", "sent_by").get(pk=application_id)
-    try:
+    waiting = Application.objects.filter(pk=application_id, state=Application.State.AWAITING_CONFIRMATION)
+
+    def send() -> None:
+        application = Application.objects.select_related("organisation", "call", "sent_by").get(pk=application_id)
         _send("awaiting_confirmation", application, access.confirmers_for(application.organisation, timezone.now()))
-    except Exception:
-        Application.objects.filter(pk=application_id).update(confirmers_notified_at=None)
-        raise
+
+    send_once(waiting, "confirmers_notified_at", send)
 
 
 @shared_task
