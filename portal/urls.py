@@ -19,6 +19,7 @@ urlpatterns = [
     path("utlysninger/", grants_views.call_list, name="call_list"),
     path("utlysninger/<int:pk>/", grants_views.call_detail, name="call_detail"),
     path("", include("grants.urls")),
+    path("", include("reporting.urls")),
     path("konto/okt/forleng/", views.session_extend, name="session_extend"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -111,6 +111,9 @@ class Application(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     carry_over_explanation = models.TextField(_("forklaring til overføringen"), blank=True)
+    # Set when IMDi approved last year's carry-over (reporting.CarryOver): the amount is then
+    # prefilled and the county cannot change it.
+    carry_over_locked = models.BooleanField(_("overføringen er godkjent av IMDi"), default=False)
     # Contact person
     contact_name = models.CharField(_("kontaktperson"), max_length=200, blank=True)
     contact_email = models.EmailField(_("e-post til kontaktperson"), blank=True)

@@ -1,0 +1,1 @@
+"""reporting.casefile (filled in by the follow-up issue)."""

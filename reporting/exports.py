@@ -1,0 +1,1 @@
+"""reporting.exports (filled in by the follow-up issue)."""

@@ -1,0 +1,1 @@
+"""reporting.followup (filled in by the follow-up issue)."""

@@ -1,0 +1,416 @@
+"""What follows a paid grant (R18–R23): the annual report and accounts, their approval by two
+people in the county and IMDi's assessment, the carry-over of unused funds, repayment claims,
+reminders, and the exports made in the background.
+
+Money is guarded by the database as well as by the services: amounts are never negative, a
+repayment never records more than was claimed, one carry-over per county, scheme and year, one
+open claim per decision, and the two approvals of the accounts are by two different people.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from grants.models import Application, Call, Case, CostCategory, Decision
+from grants.models.applications import AMOUNT
+from grants.models.calls import Scheme
+from portal.models import Organisation
+
+USER = settings.AUTH_USER_MODEL
+ZERO = Decimal("0")
+
+
+def _private(prefix: str, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    suffix = f".{ext}" if ext in {"pdf", "docx", "odt", "xlsx", "ods", "png", "jpg", "jpeg", "csv"} else ""
+    return f"{prefix}/{uuid.uuid4().hex}{suffix}"
+
+
+def report_upload_to(instance, filename: str) -> str:
+    return _private("rapporter", filename)
+
+
+def claim_letter_upload_to(instance, filename: str) -> str:
+    return _private("krav", filename)
+
+
+def export_upload_to(instance, filename: str) -> str:
+    return _private("eksport", filename)
+
+
+class AnnualReport(models.Model):
+    """The county's annual report (R20) and accounts (R21) for one grant decision, submitted
+    together by the report deadline (R22)."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Utkast")
+        SUBMITTED = "submitted", _("Sendt inn")
+        RETURNED = "returned", _("Sendt tilbake")
+        APPROVED = "approved", _("Godkjent")
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="annual_report")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="annual_reports")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="annual_reports")
+    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.DRAFT)
+    deadline = models.DateTimeField(_("frist for rapport og regnskap"))
+
+    # The annual report (R20)
+    cooperation_model = models.TextField(_("den regionale samarbeidsmodellen"), blank=True)
+    cooperation_development = models.TextField(_("hvordan samarbeidet har utviklet seg"), blank=True)
+    activities = models.TextField(_("aktiviteter i perioden"), blank=True)
+    use_of_grant = models.TextField(_("hvordan tilskuddet er brukt"), blank=True)
+    participants_started = models.PositiveIntegerField(_("deltakere som startet"), null=True, blank=True)
+    participants_completed = models.PositiveIntegerField(_("deltakere som fullførte"), null=True, blank=True)
+    participants_certified = models.PositiveIntegerField(
+        _("deltakere som fikk fag- eller svennebrev eller kompetansebevis"), null=True, blank=True
+    )
+    participants_employed = models.PositiveIntegerField(_("deltakere som fikk arbeid"), null=True, blank=True)
+
+    # The accounts (R21): income besides the grant, the lines per category (AccountLine), the document
+    carried_in = models.DecimalField(_("overført fra i fjor (kr)"), **AMOUNT, default=ZERO)
+    other_income = models.DecimalField(_("andre inntekter i prosjektet (kr)"), **AMOUNT, default=ZERO)
+    accounts_file = models.FileField(_("regnskapet"), upload_to=report_upload_to, max_length=200, blank=True)
+    accounts_file_name = models.CharField(_("filnavn"), max_length=255, blank=True)
+    accounts_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    # What the county asks for the unused amount (R18): carry it over, or repay it.
+    carry_over_requested = models.BooleanField(_("vi søker om å overføre ubrukte midler til neste år"), default=False)
+    carry_over_reason = models.TextField(_("begrunnelse for overføringen"), blank=True)
+
+    submitted_at = models.DateTimeField(_("sendt inn"), null=True, blank=True)
+    submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    is_late = models.BooleanField(_("levert etter fristen"), default=False)
+    returned_at = models.DateTimeField(_("sendt tilbake"), null=True, blank=True)
+    returned_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    return_reason = models.TextField(_("hvorfor rapporten ble sendt tilbake"), blank=True)
+    approved_at = models.DateTimeField(_("godkjent"), null=True, blank=True)
+    approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assessment_note = models.TextField(_("IMDis vurdering"), blank=True)
+    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("sist endret"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("årsrapport")
+        verbose_name_plural = _("årsrapporter")
+        ordering = ["-deadline", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(carried_in__gte=0), name="report_carried_in_not_negative"),
+            models.CheckConstraint(condition=Q(other_income__gte=0), name="report_other_income_not_negative"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "submitted", "returned", "approved"]), name="report_state_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "returned"]) | Q(submitted_at__isnull=False),
+                name="report_submitted_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "deadline"], name="report_state_deadline")]
+
+    def __str__(self) -> str:
+        return _("Årsrapport for %(case)s") % {"case": self.application}
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in {self.State.DRAFT, self.State.RETURNED}
+
+    @property
+    def grant(self) -> Decimal:
+        return self.decision.amount
+
+    def expenses_total(self) -> Decimal:
+        return self.lines.aggregate(total=Sum("spent"))["total"] or ZERO
+
+    def unused(self, expenses: Decimal | None = None) -> Decimal:
+        """What is left of the grant and last year's carry-over when the year's expenses are met
+        first by the grant, then by other income: never below zero, never above what IMDi gave."""
+        spent = self.expenses_total() if expenses is None else expenses
+        from_imdi = self.grant + self.carried_in
+        left = from_imdi + self.other_income - spent
+        return max(ZERO, min(from_imdi, left))
+
+
+class AccountLine(models.Model):
+    """One cost category in the accounts: the budget applied for, the grant, and what was spent."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="lines")
+    category = models.ForeignKey(CostCategory, on_delete=models.PROTECT, related_name="+")
+    budgeted = models.DecimalField(_("budsjett (kr)"), **AMOUNT, default=ZERO)
+    granted = models.DecimalField(_("tildelt (kr)"), **AMOUNT, default=ZERO)
+    spent = models.DecimalField(_("regnskap (kr)"), **AMOUNT, default=ZERO)
+
+    class Meta:
+        verbose_name = _("regnskapslinje")
+        verbose_name_plural = _("regnskapslinjer")
+        ordering = ["category__order", "category__id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "category"], name="account_line_one_per_category"),
+            models.CheckConstraint(
+                condition=Q(spent__gte=0) & Q(budgeted__gte=0) & Q(granted__gte=0),
+                name="account_line_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.category)
+
+
+class AccountsApproval(models.Model):
+    """The project owner and the responsible leader each approve the accounts (R21): two roles,
+    two different people (both unique per report). Changing the accounts removes the approvals."""
+
+    class Capacity(models.TextChoices):
+        PROJECT_OWNER = "project_owner", _("Prosjekteier")
+        RESPONSIBLE_LEADER = "responsible_leader", _("Ansvarlig leder")
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="approvals")
+    capacity = models.CharField(_("godkjent som"), max_length=30, choices=Capacity.choices)
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(_("godkjent"))
+
+    class Meta:
+        verbose_name = _("godkjenning av regnskapet")
+        verbose_name_plural = _("godkjenninger av regnskapet")
+        ordering = ["approved_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "capacity"], name="accounts_approval_one_per_capacity"),
+            models.UniqueConstraint(fields=["report", "user"], name="accounts_approval_two_people"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_capacity_display()}: {self.user}"
+
+
+class ReportAttachment(models.Model):
+    """Other documents the county attaches to the annual report (R20)."""
+
+    report = models.ForeignKey(AnnualReport, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("vedlegg"), upload_to=report_upload_to, max_length=200)
+    original_name = models.CharField(_("filnavn"), max_length=255)
+    content_type = models.CharField(_("filtype"), max_length=100)
+    size = models.PositiveIntegerField(_("størrelse (byte)"))
+    sha256 = models.CharField("SHA-256", max_length=64)
+    description = models.CharField(_("beskrivelse"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("lastet opp"), auto_now_add=True)
+    removed_at = models.DateTimeField(_("fjernet"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vedlegg til årsrapporten")
+        verbose_name_plural = _("vedlegg til årsrapporten")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class CarryOver(models.Model):
+    """Unused funds IMDi lets the county carry over to the scheme's next year (R11, R18). The
+    amount appears, prefilled and locked, in the county's application for that year."""
+
+    report = models.OneToOneField(AnnualReport, on_delete=models.PROTECT, related_name="carry_over")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="carry_overs")
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="carry_overs")
+    to_year = models.PositiveSmallIntegerField(_("overføres til år"))
+    amount = models.DecimalField(_("beløp (kr)"), **AMOUNT)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="carry_overs_in"
+    )
+    approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(_("godkjent"))
+
+    class Meta:
+        verbose_name = _("overføring av ubrukte midler")
+        verbose_name_plural = _("overføringer av ubrukte midler")
+        ordering = ["-to_year", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "scheme", "to_year"], name="carry_over_one_per_year"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="carry_over_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.to_year}: {self.amount}"
+
+
+class RepaymentClaim(models.Model):
+    """A claim that the county repays unused or misused funds (R19): prior notice with a deadline
+    for comments (forvaltningsloven § 16), then the claim letter, then the repayment recorded."""
+
+    class State(models.TextChoices):
+        NOTICE = "notice", _("Forhåndsvarsel sendt")
+        CLAIMED = "claimed", _("Krav sendt")
+        REPAID = "repaid", _("Tilbakebetalt")
+        CANCELLED = "cancelled", _("Frafalt")
+
+    class Reason(models.TextChoices):
+        UNUSED = "unused", _("Ubrukte midler")
+        NOT_FOR_PURPOSE = "not_for_purpose", _("Ikke brukt etter formålet")
+
+    class LetterStatus(models.TextChoices):
+        NONE = "", _("Ikke laget")
+        ISSUED = "issued", _("Sendt")
+        FAILED = "failed", _("Feilet")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="repayment_claims")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="repayment_claims")
+    report = models.ForeignKey(
+        AnnualReport, on_delete=models.PROTECT, null=True, blank=True, related_name="repayment_claims"
+    )
+    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.NOTICE)
+    reason = models.CharField(_("grunnlag"), max_length=20, choices=Reason.choices)
+    amount = models.DecimalField(_("beløp (kr)"), **AMOUNT)
+    explanation = models.TextField(_("begrunnelse"))
+    reference = models.CharField(_("vår referanse"), max_length=40)
+    # Prior notice (forvaltningsloven § 16)
+    notice_sent_at = models.DateTimeField(_("forhåndsvarsel sendt"))
+    notice_sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    comment_deadline = models.DateField(_("frist for merknader"))
+    county_comment = models.TextField(_("fylkeskommunens merknader"), blank=True)
+    commented_at = models.DateTimeField(_("merknader mottatt"), null=True, blank=True)
+    commented_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The claim and its letter
+    claimed_at = models.DateTimeField(_("krav sendt"), null=True, blank=True)
+    claimed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    due_date = models.DateField(_("forfallsdato"), null=True, blank=True)
+    account_number = models.CharField(_("kontonummer"), max_length=20, blank=True)
+    language = models.CharField(_("målform"), max_length=2, blank=True)
+    letter = models.FileField(_("kravbrev"), upload_to=claim_letter_upload_to, max_length=200, blank=True)
+    letter_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    letter_status = models.CharField(
+        _("status for brevet"), max_length=10, choices=LetterStatus.choices, default="", blank=True
+    )
+    letter_notified_at = models.DateTimeField(_("fylkeskommunen varslet"), null=True, blank=True)
+    # The repayment
+    repaid_amount = models.DecimalField(_("tilbakebetalt (kr)"), **AMOUNT, default=ZERO)
+    repaid_on = models.DateField(_("betalt dato"), null=True, blank=True)
+    repaid_recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    repaid_recorded_at = models.DateTimeField(_("registrert"), null=True, blank=True)
+    cancelled_reason = models.TextField(_("hvorfor kravet ble frafalt"), blank=True)
+
+    class Meta:
+        verbose_name = _("krav om tilbakebetaling")
+        verbose_name_plural = _("krav om tilbakebetaling")
+        ordering = ["-notice_sent_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(repaid_amount__gte=0) & Q(repaid_amount__lte=F("amount")),
+                name="repayment_repaid_le_claimed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["claimed", "repaid"]) | Q(claimed_at__isnull=False, due_date__isnull=False),
+                name="repayment_claim_has_due_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="repaid") | Q(repaid_on__isnull=False, repaid_amount=F("amount")),
+                name="repayment_repaid_in_full",
+            ),
+            models.UniqueConstraint(
+                fields=["decision"],
+                condition=Q(state__in=["notice", "claimed"]),
+                name="repayment_one_open_per_decision",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["due_date"], condition=Q(state="claimed"), name="repayment_due"),
+        ]
+
+    def __str__(self) -> str:
+        return _("Krav om tilbakebetaling %(reference)s") % {"reference": self.reference}
+
+
+class ReminderKind(models.TextChoices):
+    APPLICATION_DEADLINE = "application_deadline", _("Søknadsfristen nærmer seg")
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("Søknaden venter på bekreftelse")
+    AWAITING_ACCEPTANCE = "awaiting_acceptance", _("Tilskuddet venter på aksept")
+    REPORT_DEADLINE = "report_deadline", _("Fristen for rapport og regnskap nærmer seg")
+    REPORT_OVERDUE = "report_overdue", _("Rapport og regnskap er ikke levert")
+    REPAYMENT_DUE = "repayment_due", _("Tilbakebetaling forfaller")
+
+
+class ReminderText(models.Model):
+    """The subject and body of one kind of reminder; admins read and change them."""
+
+    kind = models.CharField(_("påminnelse"), max_length=30, choices=ReminderKind.choices, unique=True)
+    subject = models.CharField(_("emne"), max_length=200)
+    body = models.TextField(_("tekst"))
+    updated_at = models.DateTimeField(_("sist endret"), auto_now=True)
+    updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("påminnelsestekst")
+        verbose_name_plural = _("påminnelsestekster")
+        ordering = ["kind"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class Reminder(models.Model):
+    """One reminder about one thing at one step (e.g. the application deadline 7 days ahead for one
+    county and call). The unique row is claimed before the e-mail goes, so two sweeps, or one run
+    twice, send it once."""
+
+    kind = models.CharField(_("påminnelse"), max_length=30, choices=ReminderKind.choices)
+    # What the reminder is about: a call (application deadline), an application, a decision or a claim.
+    target_id = models.PositiveBigIntegerField()
+    step = models.CharField(_("steg"), max_length=20)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="reminders")
+    due_at = models.DateTimeField(_("frist"))
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim = models.UUIDField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sendt"), null=True, blank=True)
+    recipients = models.TextField(_("mottakere"), blank=True)
+    error = models.TextField(_("feil"), blank=True)
+
+    class Meta:
+        verbose_name = _("påminnelse")
+        verbose_name_plural = _("påminnelser")
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "target_id", "step"], name="reminder_once"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="reminder_org_recent"),
+            models.Index(fields=["created_at"], condition=Q(sent_at__isnull=True), name="reminder_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.step})"
+
+
+class ExportJob(models.Model):
+    """An export too large to stream as a spreadsheet in the request: made by a Celery task, and
+    offered for download to the user who asked for it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Venter")
+        DONE = "done", _("Klar")
+        FAILED = "failed", _("Feilet")
+
+    user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="export_jobs")
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="export_jobs")
+    dataset = models.CharField(_("innhold"), max_length=30)
+    format = models.CharField(_("format"), max_length=10)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    rows = models.PositiveIntegerField(_("rader"), null=True, blank=True)
+    file = models.FileField(upload_to=export_upload_to, max_length=200, blank=True)
+    error = models.TextField(_("feil"), blank=True)
+    created_at = models.DateTimeField(_("bestilt"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("ferdig"), null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("eksport")
+        verbose_name_plural = _("eksporter")
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dataset}.{self.format}"

@@ -1,0 +1,1 @@
+"""reporting.reminders (filled in by the follow-up issue)."""

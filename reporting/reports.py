@@ -1,0 +1,1 @@
+"""reporting.reports (filled in by the follow-up issue)."""

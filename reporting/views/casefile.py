@@ -1,0 +1,3 @@
+"""Views for reporting.casefile (filled in by the follow-up issue)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Views for reporting.exports (filled in by the follow-up issue)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Views for reporting.followup (filled in by the follow-up issue)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Views for reporting.reminders (filled in by the follow-up issue)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Views for reporting.reports (filled in by the follow-up issue)."""
+
+urlpatterns = []

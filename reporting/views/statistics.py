@@ -1,0 +1,3 @@
+"""Views for reporting.statistics (filled in by the follow-up issue)."""
+
+urlpatterns = []
