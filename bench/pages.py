@@ -76,6 +76,13 @@ def _payments_due(data: BenchData) -> str | None:
     return "/imdi/utbetalinger/" if data.extra.get("case_call") else None
 
 
+def _statistics_call(data: BenchData) -> str | None:
+    # The latest past year of a scheme with five years of paid grants, reports, carry-overs and
+    # repayments (bench/statistics_data.py).
+    call = data.extra.get("statistics_call")
+    return f"/imdi/statistikk/{call.pk}/" if call else None
+
+
 PAGES: list[Page] = [
     Page("call list", ANONYMOUS, "/utlysninger/"),
     Page("call detail", ANONYMOUS, _open_call),
@@ -95,6 +102,8 @@ PAGES: list[Page] = [
     Page("case", Role.CASEWORKER, _case),
     Page("payments due", Role.CASEWORKER, _payments_due),
     Page("healthz", ANONYMOUS, "/healthz"),
+    Page("statistikk, overview", Role.CASEWORKER, "/imdi/statistikk/"),
+    Page("statistikk, call", Role.CASEWORKER, _statistics_call),
 ]
 
 

@@ -301,7 +301,22 @@ def measure_pages(bench: Bench) -> Table:
     return table
 
 
-MEASURES: list[Callable[[Bench], Table]] = [measure_pages]
+def measure_reminders(bench: Bench) -> Table:
+    """One reminder sweep over the bench's applications, and a second that finds nothing to send
+    (``bench/reminders.py``; rolled back)."""
+    from bench import reminders
+
+    return reminders.measure_reminders(bench)
+
+
+def measure_exports(bench: Bench) -> Table:
+    """100,000 budget lines as CSV and XLSX next to PostgreSQL's COPY (``bench/exports.py``; rolled back)."""
+    from bench import exports
+
+    return exports.measure_exports(bench)
+
+
+MEASURES: list[Callable[[Bench], Table]] = [measure_pages, measure_reminders, measure_exports]
 
 
 def measure_letters(n: int) -> Table:

@@ -322,12 +322,21 @@ def seed_applications(args, data: BenchData) -> None:
     cases.seed_applications(args, data)
 
 
+def seed_statistics(args, data: BenchData) -> None:
+    """Five years of a scheme with money, budget lines, annual reports, carry-overs and repayments for
+    the statistics pages: see ``bench/statistics_data.py``."""
+    from bench import statistics_data
+
+    statistics_data.seed_statistics(args, data)
+
+
 STEPS: list[Callable[[argparse.Namespace, BenchData], None]] = [
     seed_counties,
     seed_calls,
     seed_delegations,
     seed_events,
     seed_applications,
+    seed_statistics,
 ]
 
 

@@ -159,6 +159,23 @@ COUNTY_VISIBLE_CASE_ACTIONS = frozenset(
         "appeal.reversed",
         "appeal.forwarded",
         "appeal.decided",
+        # The follow-up (reporting): the county's own report steps and IMDi's answers to them.
+        "report.started",
+        "report.saved",
+        "report.accounts_file",
+        "report.attachment_added",
+        "report.attachment_removed",
+        "report.accounts_approved",
+        "report.submitted",
+        "report.returned",
+        "report.approved",
+        "carry_over.approved",
+        "carry_over.applied",
+        "repayment.notice_sent",
+        "repayment.commented",
+        "repayment.claimed",
+        "repayment.recorded",
+        "repayment.cancelled",
     }
 )
 

@@ -179,8 +179,26 @@ class CarryOverForm(VersionedForm):
             ),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # IMDi approved last year's carry-over (reporting): the amount is shown, not changed.
+        self.locked_amount = self.application.carry_over_amount if self.application.carry_over_locked else None
+        if self.locked_amount is not None:
+            field = self.fields["carry_over_amount"]
+            field.widget.attrs["readonly"] = True
+            field.help_text = _(
+                "IMDi har godkjent at dette beløpet overføres fra i fjor, da de behandlet årsrapporten og "
+                "regnskapet. Beløpet kan ikke endres."
+            )
+
     def clean_carry_over_amount(self):
-        return self.cleaned_data.get("carry_over_amount") or Decimal("0")
+        amount = self.cleaned_data.get("carry_over_amount") or Decimal("0")
+        if self.locked_amount is not None and amount != self.locked_amount:
+            raise ValidationError(
+                _("IMDi har godkjent beløpet som overføres fra i fjor. Det kan ikke endres i søknaden."),
+                code="locked",
+            )
+        return amount
 
 
 class ContactForm(VersionedForm):

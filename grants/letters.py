@@ -114,8 +114,11 @@ def letter_context(letter: Letter) -> dict:
         "granted_total": sum((line.granted for line in lines), Decimal("0")),
         "issued_on": issued_on,
         "accept_by": issued_on + ACCEPT_WITHIN,
-        "proposed_by": decision.proposed_by.full_name,
-        "approved_by": decision.approved_by.full_name if decision.approved_by else "",
+        "reference": letter.reference,
+        "signers": [
+            (decision.approved_by.full_name if decision.approved_by else "", _("godkjent av")),
+            (decision.proposed_by.full_name, _("saksbehandler")),
+        ],
     }
 
 

@@ -7,6 +7,7 @@ records the audit event and schedules e-mail and the receipt after the commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -103,6 +104,10 @@ def previous_application(call: Call, organisation: Organisation) -> Application 
 
 # --- Start and save ---------------------------------------------------------------------------
 
+# Called with each new application, in the transaction that creates it, so that a later stage can
+# fill in what it already knows (reporting: a carry-over IMDi approved) without grants importing it.
+APPLICATION_PREFILLS: list[Callable[[Application], None]] = []
+
 
 def application_start(*, actor: Actor, call: Call, copy_previous: bool = False) -> Application:
     now = timezone.now()
@@ -129,6 +134,8 @@ def application_start(*, actor: Actor, call: Call, copy_previous: bool = False) 
                 to_state=application.state,
                 changes={"copied_from": previous.pk} if previous else {},
             )
+            for prefill in APPLICATION_PREFILLS:
+                prefill(application)
     except IntegrityError:  # a colleague started it in the same moment
         raise AlreadyStarted(Application.objects.get(call=call, organisation=organisation)) from None
     return application
@@ -173,6 +180,10 @@ def application_section_save(
                 raise StaleVersion(application, last.actor_label.split(" <")[0] if last else _("En kollega"))
         if lines is not None and any(line["category"].call_id != application.call_id for line in lines):
             raise Refused(_("En budsjettlinje har en kostnadskategori som ikke hører til denne utlysningen."))
+        if application.carry_over_locked and data.get("carry_over_amount", application.carry_over_amount) != (
+            application.carry_over_amount
+        ):
+            raise Refused(_("IMDi har godkjent beløpet som overføres fra i fjor. Det kan ikke endres i søknaden."))
         changed = [field for field, value in data.items() if getattr(application, field) != value]
         old_lines = [(line.category_id, line.amount, line.description) for line in application.budget_lines.all()]
         new_lines = [(line["category"].pk, line["amount"], line["description"]) for line in lines or []]

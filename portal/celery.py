@@ -30,4 +30,16 @@ app.conf.beat_schedule = {
         "task": "grants.tasks.sweep_letters",
         "schedule": crontab(minute="*/5"),
     },
+    "send-reminders": {
+        "task": "reporting.reminders.send_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
+    "sweep-claim-notices": {
+        "task": "reporting.repayments.sweep_claim_notices",
+        "schedule": crontab(minute="*/5"),
+    },
+    "sweep-exports": {
+        "task": "reporting.exports.sweep_exports",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
 
+from portal.access import forbid_writes_for_readers
 from portal.models import IMDI_ROLES
 
 ACTIVE_MEMBERSHIP_SESSION_KEY = "portal.membership_id"
@@ -70,6 +72,54 @@ class MFARequiredMiddleware:
             return None
         if needs_mfa_setup(request):
             return redirect("mfa_activate_totp")
+        return None
+
+
+# What an auditor may still POST: what they need as a person, not as a reader of cases. Logging
+# in and the second factor at login come before a membership is active (the user is anonymous
+# until both are done), so they need no place here.
+AUDITOR_WRITABLE_URL_NAMES = frozenset(
+    {
+        "account_logout",
+        "set_language",
+        "choose_role",  # an auditor who also holds another role switches to it
+        "session_extend",
+        # Their own password and second factor
+        "account_change_password",
+        "account_set_password",
+        "account_reset_password",
+        "account_reset_password_from_key",
+        "account_reauthenticate",
+        "mfa_reauthenticate",
+        "mfa_activate_totp",
+        "mfa_deactivate_totp",
+        "mfa_generate_recovery_codes",
+        "mfa_download_recovery_codes",
+    }
+)
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AuditorReadOnlyMiddleware:
+    """Auditors read everything and change nothing (R23): any unsafe request by a user acting as
+    auditor is a 403, whatever view it reaches, except the few pages about their own account.
+    The views keep their own checks as well; this is the net under them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method not in UNSAFE_METHODS:
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in AUDITOR_WRITABLE_URL_NAMES:
+            return None
+        decision = forbid_writes_for_readers(getattr(request, "membership", None))
+        if not decision:
+            raise PermissionDenied(decision.reason)
         return None
 
 

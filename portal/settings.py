@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "portal.middleware.ActiveMembershipMiddleware",
     "portal.middleware.MFARequiredMiddleware",
+    "portal.middleware.AuditorReadOnlyMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -121,14 +121,17 @@ class AnnualReport(models.Model):
 
     @property
     def grant(self) -> Decimal:
-        return self.decision.amount
+        """What the county has received of the grant: what IMDi paid, not what it granted (a part
+        not yet paid cannot be unused, carried over or claimed back)."""
+        return self.decision.paid
 
     def expenses_total(self) -> Decimal:
         return self.lines.aggregate(total=Sum("spent"))["total"] or ZERO
 
     def unused(self, expenses: Decimal | None = None) -> Decimal:
-        """What is left of the grant and last year's carry-over when the year's expenses are met
-        first by the grant, then by other income: never below zero, never above what IMDi gave."""
+        """What is left of IMDi's money (the grant paid and last year's carry-over) when the year's
+        expenses have been met from all the project's income, the county's other income first:
+        never below zero, never above what IMDi gave."""
         spent = self.expenses_total() if expenses is None else expenses
         from_imdi = self.grant + self.carried_in
         left = from_imdi + self.other_income - spent
@@ -270,6 +273,7 @@ class RepaymentClaim(models.Model):
     notice_sent_at = models.DateTimeField(_("forhåndsvarsel sendt"))
     notice_sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     comment_deadline = models.DateField(_("frist for merknader"))
+    notice_notified_at = models.DateTimeField(_("fylkeskommunen varslet om forhåndsvarselet"), null=True, blank=True)
     county_comment = models.TextField(_("fylkeskommunens merknader"), blank=True)
     commented_at = models.DateTimeField(_("merknader mottatt"), null=True, blank=True)
     commented_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

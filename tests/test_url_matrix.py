@@ -31,6 +31,7 @@ from django.urls.resolvers import RegexPattern
 
 from grants.models import Call
 from portal.models import AuditEvent, Delegation
+from reporting.models import Reminder, ReminderText
 from tests import factories as f
 from tests.conftest import ROLE_USERS, login
 from tests.url_matrix import (
@@ -245,6 +246,61 @@ EXPECTED.update(
     }
 )
 
+# --- The follow-up: reports and accounts, assessment, repayment, exports, statistics, case file --
+#
+# Samples: ``paid`` is county A's grant, accepted and paid, with a draft annual report (the accounts
+# document and one attachment uploaded) and a repayment claim whose letter is sent after the county's
+# comments; ``export_job`` is a finished background export ordered by the caseworker. The county's
+# report pages are the county's (IMDi's roles read them); IMDi's follow-up pages are IMDi's.
+
+REPORT_OVERVIEW = Redirect("/soknader/{paid_application}/vedtak/{paid}/rapport/")
+EXPECTED.update(
+    {
+        # Starting the report again leads to the one that exists.
+        "report_overview": {"GET": county(200, imdi=200), "POST": county(REPORT_OVERVIEW, imdi=403)},
+        # IMDi reads the report on the overview; an empty POST of the texts saves them and goes back.
+        "report_section": {"GET": county(200, imdi=REPORT_OVERVIEW), "POST": county(REPORT_OVERVIEW, imdi=403)},
+        "report_accounts_upload": {**POST_ONLY, "POST": county(200, imdi=403)},
+        "report_accounts_file": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        "report_attachment_add": {**POST_ONLY, "POST": county(200, imdi=403)},
+        "report_attachment": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        "report_attachment_remove": {**POST_ONLY, "POST": county(REPORT_OVERVIEW, imdi=403)},
+        # No capacity chosen: the form with errors; the draft lacks its approvals: refused on the page.
+        "report_approve": {**POST_ONLY, "POST": county(200, imdi=403)},
+        "report_submit": {**POST_ONLY, "POST": county(200, imdi=403)},
+        "report_list": GET_ONLY_IMDI,
+        "report_assess": GET_ONLY_IMDI,
+        # The report is a draft: approving or returning it is refused on the page.
+        "report_approve_imdi": {**POST_ONLY, "POST": imdi_action(200)},
+        "report_return": {**POST_ONLY, "POST": imdi_action(200)},
+        # An open claim exists; an empty form comes back with errors.
+        "repayment_create": {"GET": imdi_page(), "POST": imdi_action(200)},
+        "repayment_list": GET_ONLY_IMDI,
+        "repayment_detail": GET_ONLY_IMDI,
+        # The claim is sent: sending it again, an empty repayment or cancelling without a reason is refused.
+        "repayment_claim_create": {**POST_ONLY, "POST": imdi_action(200)},
+        "repayment_record": {**POST_ONLY, "POST": imdi_action(200)},
+        "repayment_cancel": {**POST_ONLY, "POST": imdi_action(200)},
+        "repayment_letter_imdi": GET_ONLY_IMDI,
+        # The county has commented and the claim is sent: the page says the comments are closed.
+        "repayment_view": {"GET": county(200, imdi=200), "POST": county(200, imdi=403)},
+        "repayment_letter": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        # Exports: IMDi's roles read them; only caseworkers and admins order a file (an empty order: 404).
+        "export_index": GET_ONLY_IMDI,
+        "export_csv": GET_ONLY_IMDI,
+        "export_xlsx": GET_ONLY_IMDI,
+        "export_job_create": {**POST_ONLY, "POST": login_required(403, caseworker=404, admin=404)},
+        # A finished export is its owner's (the caseworker's); to anyone else on IMDi's side it does not exist.
+        "export_job_file": {"GET": imdi_page(404) | {"caseworker": 200}, "POST": login_required(405)},
+        "statistics_overview": GET_ONLY_IMDI,
+        "statistics_call": GET_ONLY_IMDI,
+        "case_file": GET_ONLY_IMDI,
+        # Reminder texts: IMDi's roles read them; only the admin changes one (an empty form: errors).
+        "reminder_text_list": GET_ONLY_IMDI,
+        "reminder_text_edit": {"GET": imdi_page(), "POST": login_required(403, admin=200)},
+    }
+)
+
 # --- The Django admin: only the admin role (is_staff) gets in ----------------------------------
 #
 # Anonymous users are sent to login: by LoginRequiredMiddleware for the model views, by the admin's
@@ -296,6 +352,9 @@ ADMIN_MODELS = {
     ("grants", "call"): EDITABLE,
     ("account", "emailaddress"): EDITABLE,
     ("mfa", "authenticator"): DELETE_ONLY,
+    # Reminder texts are changed on the portal's own page (checked and recorded); reminders are a log.
+    ("reporting", "remindertext"): READ_ONLY,
+    ("reporting", "reminder"): READ_ONLY,
 }
 
 
@@ -325,6 +384,16 @@ EXPECTED.update(ADMIN_SITE)
 # UserAdmin's own page (Django names it auth_user_… whatever the user model is).
 EXPECTED["admin:auth_user_password_change"] = same(admin_row(200, anonymous=LOGIN))
 
+# --- Auditors change nothing -----------------------------------------------------------------
+#
+# Every POST (PUT, PATCH, DELETE) by an auditor is a 403 (portal.middleware.AuditorReadOnlyMiddleware),
+# whatever the view would answer, except on the auditor's own session and account pages.
+from portal.middleware import AUDITOR_WRITABLE_URL_NAMES  # noqa: E402
+
+for _key, _row in EXPECTED.items():
+    if _key not in AUDITOR_WRITABLE_URL_NAMES:
+        _row["POST"] = {**_row["POST"], "auditor": 403}
+
 # --- Sample arguments -------------------------------------------------------------------------
 
 
@@ -343,6 +412,11 @@ def sample_objects(cast) -> dict:
         ("mfa", "authenticator"): Authenticator.objects.get(user=cast.caseworker2),
         **application_samples(cast),
         **case_samples(cast),
+        **followup_samples(cast),
+        ("reporting", "remindertext"): ReminderText.objects.get(kind="report_deadline"),
+        ("reporting", "reminder"): Reminder.objects.create(
+            kind="report_deadline", target_id=1, step="30", organisation=cast.county_a, due_at=cast.call.report_deadline
+        ),
     }
 
 
@@ -392,6 +466,78 @@ def case_samples(cast) -> dict:
     return {"grant": grant, "dismissal": dismissal, "appeal": appeal}
 
 
+def followup_samples(cast) -> dict:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from grants.uploads import check_upload
+    from reporting import repayments, reports
+    from reporting.models import ExportJob
+    from tests.reporting.helpers import paid_grant
+
+    paid = paid_grant(cast, call=f.make_call(cast.scheme, eligible=[cast.county_a]))
+    county_a, caseworker = f.actor_for(cast.staff_a), f.actor_for(cast.caseworker)
+    report = reports.report_start(actor=county_a, decision_id=paid.pk)
+    for name, add in (("regnskap.pdf", reports.accounts_file_set), ("vedlegg.pdf", reports.attachment_add)):
+        upload = f.pdf_upload(name)
+        add(actor=county_a, report_id=report.pk, upload=upload, checked=check_upload(upload))
+    claim = repayments.repayment_notice(
+        actor=caseworker,
+        decision_id=paid.pk,
+        reason="unused",
+        amount=Decimal("100000"),
+        explanation="Midlene ble ikke brukt i 2025.",
+        comment_deadline=timezone.localdate() + dt.timedelta(days=21),
+    )
+    repayments.repayment_comment(actor=county_a, claim_id=claim.pk, comment="Vi har ingen merknader.")
+    repayments.repayment_claim(
+        actor=caseworker,
+        claim_id=claim.pk,
+        due_date=timezone.localdate() + dt.timedelta(days=30),
+        account_number="7694.05.12340",
+    )
+    job = ExportJob.objects.create(
+        user=cast.caseworker, call=cast.call, dataset="applications", format="xlsx", status="done", rows=1
+    )
+    job.file.save("eksport.xlsx", ContentFile(b"PK\x03\x04"))
+    return {"paid": paid, "report": report, "claim": claim, "export_job": job}
+
+
+# The follow-up's URLs: which sample each parameter is (the rest are the report's pk).
+FOLLOWUP_PK = {
+    "report_overview": lambda o: o["paid"].case.application_id,
+    "repayment_view": lambda o: o["paid"].case.application_id,
+    "repayment_letter": lambda o: o["paid"].case.application_id,
+    "repayment_create": lambda o: o["paid"].pk,
+    "repayment_detail": lambda o: o["claim"].pk,
+    "repayment_claim_create": lambda o: o["claim"].pk,
+    "repayment_record": lambda o: o["claim"].pk,
+    "repayment_cancel": lambda o: o["claim"].pk,
+    "repayment_letter_imdi": lambda o: o["claim"].pk,
+    "export_job_file": lambda o: o["export_job"].pk,
+    "statistics_call": lambda o: o["paid"].case.call_id,
+    "case_file": lambda o: o["paid"].case_id,
+}
+FOLLOWUP = {"report_", "repayment_", "export_", "statistics_", "case_file", "reminder_"}
+
+
+def followup_kwarg(entry: Entry, name: str, objects):
+    if name == "pk":
+        return FOLLOWUP_PK.get(entry.key, lambda o: o["report"].pk)(objects)
+    return {
+        "decision_pk": lambda: objects["paid"].pk,
+        "section": lambda: "report",
+        "attachment_pk": lambda: objects["report"].attachments.get().pk,
+        "claim_pk": lambda: objects["claim"].pk,
+        "call_pk": lambda: objects["paid"].case.call_id,
+        "dataset": lambda: "applications",
+        "kind": lambda: "report_deadline",
+    }[name]()
+
+
 # Which sample each case URL is asked with (pk of a case, decision, call or appeal).
 CASE_PK = {
     "case_detail": lambda o: o["grant"].case_id,
@@ -422,7 +568,9 @@ def sample_kwargs(entry: Entry, cast, objects) -> dict:
     application = objects["submitted"] if entry.key in ON_SUBMITTED else objects["draft"]
     decision = objects["grant"] if entry.key in ON_GRANT else objects["dismissal"]
     for name in param_names(entry):
-        if entry.key in CASE_PK and name == "pk":
+        if entry.key.startswith(tuple(FOLLOWUP)):
+            value = followup_kwarg(entry, name, objects)
+        elif entry.key in CASE_PK and name == "pk":
             value = CASE_PK[entry.key](objects)
         elif entry.key in ON_GRANT | ON_DISMISSAL and name == "pk":
             value = decision.case.application_id
@@ -504,6 +652,8 @@ def run_matrix(client, cast, role: str) -> tuple[list[str], int]:
             "submitted": objects["submitted"].pk,
             "granted": objects["grant"].case.application_id,
             "grant": objects["grant"].pk,
+            "paid": objects["paid"].pk,
+            "paid_application": objects["paid"].case.application_id,
         }
         if admin_model and (admin_model[1], admin_model[2]) in objects:
             fill["object_id"] = objects[(admin_model[1], admin_model[2])].pk

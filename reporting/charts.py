@@ -1,0 +1,213 @@
+"""Horizontal bar charts drawn on the server: the geometry is computed here, and
+``templates/reporting/statistics/_bar_chart.html`` writes it out as SVG (escaped like any template).
+
+No JavaScript and no library. Every chart has a title and a description (``role="img"``,
+``aria-labelledby``), says where the table with the same numbers is, writes each amount beside its
+bar, and tells its series apart by pattern as well as colour (solid, hatched, dotted), each shown in
+the legend. It scales to its container through its ``viewBox``.
+
+Coordinates are Decimals rounded to a tenth (the template renders them with localisation off).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from portal.templatetags.portal_tags import NBSP, kr
+
+WIDTH = 760
+LABEL_WIDTH = 210  # the row labels, right-aligned against the bars
+VALUE_SPACE = 120  # room right of the longest bar for its amount
+BAR_HEIGHT = 16
+BAR_GAP = 3
+ROW_GAP = 14
+LEGEND_HEIGHT = 30
+TOP = LEGEND_HEIGHT + 8
+MAX_LABEL = 30  # characters; the table has the whole name
+TENTH = Decimal("0.1")
+
+# Dark colours with at least 7:1 contrast against white; the second and third series also differ by
+# their pattern, so that a reader who cannot tell the colours apart still can.
+STYLES = (
+    {"colour": "#1d4f91", "pattern": "solid"},
+    {"colour": "#8a3b00", "pattern": "hatch"},
+    {"colour": "#1b5e20", "pattern": "dots"},
+)
+
+
+def count(value) -> str:
+    """A count as Norwegians write it: 1 250."""
+    return f"{int(value):,}".replace(",", NBSP)
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str  # the attribute or dict key of each item that holds the value
+    label: str
+
+
+@dataclass(frozen=True)
+class Style:
+    index: int
+    colour: str
+    pattern: str  # solid, hatch or dots
+    fill: str  # the colour, or url(#pattern-id)
+    pattern_id: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    series: str
+    value: Decimal
+    text: str
+    style: Style
+    x: Decimal
+    y: Decimal
+    width: Decimal
+    height: int
+    text_x: Decimal
+    text_y: Decimal
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    full_label: str
+    label_y: Decimal
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    style: Style
+    x: Decimal
+    text_x: Decimal
+
+
+@dataclass(frozen=True)
+class BarChart:
+    id: str
+    title: str
+    description: str
+    table_id: str  # the table that holds the same numbers
+    width: int
+    height: int
+    axis_x: int
+    axis_top: int
+    axis_bottom: int
+    label_x: int
+    legend: tuple[LegendItem, ...]
+    legend_y: int
+    styles: tuple[Style, ...]
+    rows: tuple[Row, ...]
+
+    @property
+    def title_id(self) -> str:
+        return f"{self.id}-title"
+
+    @property
+    def desc_id(self) -> str:
+        return f"{self.id}-desc"
+
+    @property
+    def note_id(self) -> str:
+        return f"{self.id}-note"
+
+    @property
+    def patterns(self) -> tuple[Style, ...]:
+        return tuple(style for style in self.styles if style.pattern != "solid")
+
+
+def _tenth(value) -> Decimal:
+    return Decimal(value).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def _short(label: str) -> str:
+    label = " ".join(str(label).split())
+    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
+
+
+def _value(item, key: str) -> Decimal:
+    value = item[key] if isinstance(item, dict) else getattr(item, key)
+    return Decimal(value or 0)
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    table_id: str,
+    items: Sequence,
+    label: Callable[[object], str],
+    series: Sequence[Series],
+    fmt: Callable[[Decimal], str] = kr,
+    width: int = WIDTH,
+    label_width: int = LABEL_WIDTH,
+) -> BarChart:
+    """A horizontal bar chart of ``items`` (one row each, named by ``label(item)``) with one bar per
+    series (one to three), scaled so that the largest value fills the bar area. A chart beside a
+    table takes a smaller ``width`` (its text then stays readable in the narrower column)."""
+    if not 1 <= len(series) <= len(STYLES):
+        raise ValueError(f"a chart has 1 to {len(STYLES)} series, not {len(series)}")
+    styles = tuple(
+        Style(
+            index=i,
+            colour=STYLES[i]["colour"],
+            pattern=STYLES[i]["pattern"],
+            fill=STYLES[i]["colour"] if STYLES[i]["pattern"] == "solid" else f"url(#{chart_id}-pattern-{i})",
+            pattern_id=f"{chart_id}-pattern-{i}",
+        )
+        for i in range(len(series))
+    )
+    values = [[max(_value(item, s.key), Decimal("0")) for s in series] for item in items]
+    largest = max((v for row in values for v in row), default=Decimal("0"))
+    area = Decimal(width - label_width - VALUE_SPACE)
+    row_height = len(series) * BAR_HEIGHT + (len(series) - 1) * BAR_GAP
+    rows, y = [], TOP
+    for item, row_values in zip(items, values, strict=True):
+        bars = []
+        for i, (s, value) in enumerate(zip(series, row_values, strict=True)):
+            top = y + i * (BAR_HEIGHT + BAR_GAP)
+            bar_width = _tenth(area * value / largest) if largest else Decimal("0")
+            bars.append(
+                Bar(
+                    series=s.label,
+                    value=value,
+                    text=fmt(value),
+                    style=styles[i],
+                    x=Decimal(label_width),
+                    y=Decimal(top),
+                    width=bar_width,
+                    height=BAR_HEIGHT,
+                    text_x=label_width + bar_width + 6,
+                    text_y=_tenth(top + BAR_HEIGHT * Decimal("0.75")),
+                )
+            )
+        full = str(label(item))
+        rows.append(Row(_short(full), full, _tenth(y + row_height / 2 + 4), tuple(bars)))
+        y += row_height + ROW_GAP
+    legend, x = [], 0
+    for s, style in zip(series, styles, strict=True):
+        legend.append(LegendItem(s.label, style, Decimal(x), Decimal(x + 24)))
+        x += 24 + 8 * len(s.label) + 28
+    height = max(y, TOP + ROW_GAP) + 4
+    return BarChart(
+        id=chart_id,
+        title=title,
+        description=description,
+        table_id=table_id,
+        width=width,
+        height=height,
+        axis_x=label_width,
+        axis_top=TOP - 4,
+        axis_bottom=height - 8,
+        label_x=label_width - 8,
+        legend=tuple(legend),
+        legend_y=6,
+        styles=styles,
+        rows=tuple(rows),
+    )

@@ -1,0 +1,180 @@
+"""The reminders' texts: the subject and body of each kind, which admins read and change in the
+portal (``reporting.views.reminders``), their placeholders and their defaults (in bokmål for every
+county). Placeholders use Python's format syntax, ``{call}``; an unknown one is left as written, so
+an admin's typo never stops the sweep (``reporting.reminders``)."""
+
+from __future__ import annotations
+
+import string
+
+from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
+
+from grants.services import Refused
+from portal import access, audit
+from portal.audit import Actor
+from portal.models import Role
+from reporting.models import ReminderKind, ReminderText
+
+K = ReminderKind
+
+# --- The texts ----------------------------------------------------------------------------------
+
+_LABELS = {
+    "organisation": (gettext_lazy("fylkeskommunens navn"), "Vestland fylkeskommune"),
+    "call": (gettext_lazy("utlysningens tittel"), "Forsøk med nasjonal samarbeidsmodell 2025"),
+    "deadline": (gettext_lazy("fristen, norsk tid (for tilbakebetaling: forfallsdatoen)"), "10.02.2025 23:59"),
+    "days": (gettext_lazy("antall dager til fristen"), "7"),
+    "link": (gettext_lazy("lenke til siden i portalen"), "https://tilskudd.imdi.no/…"),
+    "amount": (gettext_lazy("beløpet"), "kr 1 250 000"),
+    "application": (gettext_lazy("søknadens referanse og navn"), "SØK-2025-0001 Samarbeid om fagbrev"),
+    "sent": (gettext_lazy("datoen søknaden ble sendt til bekreftelse"), "03.02.2025"),
+    "issued": (gettext_lazy("datoen tilskuddsbrevet ble sendt"), "15.03.2025"),
+    "reference": (gettext_lazy("IMDis referanse for kravet"), "TB-2026-0001"),
+}
+_NAMES = {
+    K.APPLICATION_DEADLINE: ("organisation", "call", "deadline", "days", "link"),
+    K.AWAITING_CONFIRMATION: ("organisation", "call", "application", "sent", "deadline", "link"),
+    K.AWAITING_ACCEPTANCE: ("organisation", "call", "amount", "issued", "link"),
+    K.REPORT_DEADLINE: ("organisation", "call", "amount", "deadline", "days", "link"),
+    K.REPORT_OVERDUE: ("organisation", "call", "amount", "deadline", "link"),
+    K.REPAYMENT_DUE: ("organisation", "call", "amount", "reference", "deadline", "link"),
+}
+
+
+def placeholders(kind: str) -> list[tuple[str, str, str]]:
+    """The placeholders a kind's text may use: (name, what it stands for, an example)."""
+    found = [(name, *_LABELS[name]) for name in _NAMES[kind]]
+    if kind == K.REPAYMENT_DUE:  # a due date has no time of day
+        found = [(name, label, "01.06.2026" if name == "deadline" else example) for name, label, example in found]
+    return found
+
+
+_SIGNATURE = (
+    "\n\nMed vennlig hilsen\nIMDi – Integrerings- og mangfoldsdirektoratet\n\n"
+    "Dette er en automatisk påminnelse fra IMDis tilskuddsportal."
+)
+# The texts the data migration 0002_reminder_texts wrote (it keeps its own frozen copy); also used
+# when a kind's row is missing.
+DEFAULT_TEXTS = {
+    K.APPLICATION_DEADLINE: (
+        "Søknadsfristen for {call} er {deadline}",
+        "Hei, {organisation}.\n\nFristen for å søke om tilskudd i utlysningen «{call}» er {deadline}, om {days} "
+        "dager. Vi har ikke fått en innsendt søknad fra dere ennå. Søknaden er sendt inn når "
+        "fylkeskommunedirektøren eller den som har fullmakt, har bekreftet den i portalen.\n\n"
+        "Utlysningen og søknaden: {link}" + _SIGNATURE,
+    ),
+    K.AWAITING_CONFIRMATION: (
+        "Søknaden {application} venter på bekreftelse",
+        "Hei.\n\nSøknaden {application} fra {organisation} til «{call}» ble sendt til bekreftelse {sent}, men er "
+        "ikke bekreftet ennå. IMDi får søknaden først når fylkeskommunedirektøren eller den som har fullmakt, "
+        "har bekreftet den. Søknadsfristen er {deadline}.\n\nLes og bekreft søknaden: {link}" + _SIGNATURE,
+    ),
+    K.AWAITING_ACCEPTANCE: (
+        "Tilskuddet i {call} venter på aksept",
+        "Hei, {organisation}.\n\nIMDi sendte dere tilskuddsbrev om {amount} i «{call}» {issued}. Tilskuddet "
+        "blir utbetalt når fylkeskommunen har akseptert det i portalen. Fylkeskommunedirektøren eller den som "
+        "har fullmakt, aksepterer tilskuddet.\n\nVedtaket og aksepten: {link}" + _SIGNATURE,
+    ),
+    K.REPORT_DEADLINE: (
+        "Fristen for rapport og regnskap er {deadline}",
+        "Hei, {organisation}.\n\nÅrsrapport og regnskap for tilskuddet på {amount} i «{call}» skal leveres i "
+        "portalen innen {deadline}, om {days} dager. Regnskapet skal være godkjent av prosjekteier og ansvarlig "
+        "leder før dere sender inn.\n\nRapport og regnskap: {link}" + _SIGNATURE,
+    ),
+    K.REPORT_OVERDUE: (
+        "Rapport og regnskap for {call} er ikke levert",
+        "Hei, {organisation}.\n\nFristen for årsrapport og regnskap for tilskuddet på {amount} i «{call}» var "
+        "{deadline}. Vi har ikke fått rapporten. Send den inn så snart som mulig. Tilskudd som ikke er "
+        "rapportert, kan bli krevd tilbakebetalt.\n\nRapport og regnskap: {link}" + _SIGNATURE,
+    ),
+    K.REPAYMENT_DUE: (
+        "Krav om tilbakebetaling {reference} forfaller {deadline}",
+        "Hei, {organisation}.\n\nIMDi har krevd tilbakebetalt {amount} av tilskuddet i «{call}» (vår referanse "
+        "{reference}). Forfallsdatoen er {deadline}.\n\nKravet og betalingsinformasjonen: {link}" + _SIGNATURE,
+    ),
+}
+
+
+class _KeepUnknown(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render_text(text: str, values: dict) -> str:
+    """``text`` with its placeholders filled in; an unknown one is left as written, and a text that
+    cannot be read as a format string at all is sent as it is (never an error in the sweep)."""
+    try:
+        return text.format_map(_KeepUnknown(values))
+    except (ValueError, AttributeError, IndexError, KeyError, TypeError):
+        return text
+
+
+def text_problems(kind: str, text: str) -> str:
+    """Why ``text`` cannot be a text of ``kind`` (in words for an admin), or "" when it can."""
+    try:
+        fields = [(name, spec, conv) for _lit, name, spec, conv in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return gettext(
+            "Teksten har en krøllparentes { eller } som ikke hører til en plassholder. "
+            "Skriv {{ eller }} hvis krøllparentesen skal stå i e-posten."
+        )
+    allowed = set(_NAMES[kind])
+    unknown = []
+    for name, spec, conv in fields:
+        written = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+        if name not in allowed or spec or conv:
+            unknown.append(written)
+    if unknown:
+        return gettext("Ukjente plassholdere: %(unknown)s. Du kan bruke: %(allowed)s.") % {
+            "unknown": ", ".join(dict.fromkeys(unknown)),
+            "allowed": ", ".join("{" + name + "}" for name in _NAMES[kind]),
+        }
+    return ""
+
+
+def can_read_texts(membership) -> access.Decision:
+    return access.has_role(membership, Role.ADMIN, Role.CASEWORKER, Role.AUDITOR)
+
+
+def can_change_texts(membership) -> access.Decision:
+    if not access.has_role(membership, Role.ADMIN):
+        return access.deny(gettext("Bare administratorer kan endre påminnelsestekstene."))
+    return access.forbid_writes_for_readers(membership)
+
+
+def text_for(kind: str) -> ReminderText:
+    """The kind's text, or an unsaved one with the default wording when the row is missing."""
+    found = ReminderText.objects.select_related("updated_by").filter(kind=kind).first()
+    if found is None:
+        subject, body = DEFAULT_TEXTS[kind]
+        found = ReminderText(kind=kind, subject=subject, body=body)
+    return found
+
+
+def reminder_text_change(*, actor: Actor, kind: str, subject: str, body: str) -> ReminderText:
+    """Change the subject and body of ``kind``'s reminder (admins only); the audit event keeps both
+    versions of what changed."""
+    can_change_texts(actor.membership).or_403()
+    if kind not in K.values:
+        raise Refused(gettext("Det finnes ingen slik påminnelse."))
+    for value in (subject, body):
+        problem = text_problems(kind, value)
+        if problem:
+            raise Refused(problem)
+    with transaction.atomic():
+        text = ReminderText.objects.select_for_update().filter(kind=kind).first()
+        if text is None:
+            default_subject, default_body = DEFAULT_TEXTS[kind]
+            text = ReminderText.objects.create(kind=kind, subject=default_subject, body=default_body)
+        changes = {
+            name: [getattr(text, name), new]
+            for name, new in (("subject", subject), ("body", body))
+            if getattr(text, name) != new
+        }
+        if not changes:
+            return text
+        text.subject, text.body, text.updated_by = subject, body, actor.user
+        text.save(update_fields=["subject", "body", "updated_by", "updated_at"])
+        audit.record(actor=actor, action="reminder_text.changed", obj=text, changes=changes)
+    return text
