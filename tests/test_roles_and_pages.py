@@ -1,6 +1,7 @@
 """Dashboards per role, role switching, public call pages, audit log, demo data."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -131,15 +132,29 @@ def test_demo_counties_can_try_the_latest_call_under_an_extension(db, settings, 
 
 
 def test_demo_inbox_has_cases(db, settings):
-    """Innlandet's and Nordland's applications are submitted; Ali Hassan has declared himself
-    impartial on Innlandet's, Nordland's waits for a caseworker."""
+    """Innlandet's and Nordland's applications to the latest call are submitted; Ali Hassan has
+    declared himself impartial on Innlandet's, Nordland's waits for a caseworker. Vestland's grant
+    from the earliest call is decided, accepted and paid, ready for its annual report."""
     settings.DEBUG = True
     call_command("load_demo", stdout=io.StringIO())
-    cases = {c.application.organisation.name: c for c in Case.objects.select_related("application__organisation")}
-    assert set(cases) == {"Innlandet fylkeskommune", "Nordland fylkeskommune"}
-    assert cases["Innlandet fylkeskommune"].state == Case.State.ASSESSING
-    assert cases["Innlandet fylkeskommune"].assigned_to.email == "saksbehandler1@imdi.demo"
-    assert cases["Nordland fylkeskommune"].state == Case.State.RECEIVED
+    cases = {
+        (c.call.year, c.application.organisation.name): c
+        for c in Case.objects.select_related("application__organisation", "call")
+    }
+    assert set(cases) == {
+        (2026, "Innlandet fylkeskommune"),
+        (2026, "Nordland fylkeskommune"),
+        (2025, "Vestland fylkeskommune"),
+    }
+    assert cases[2026, "Innlandet fylkeskommune"].state == Case.State.ASSESSING
+    assert cases[2026, "Innlandet fylkeskommune"].assigned_to.email == "saksbehandler1@imdi.demo"
+    assert cases[2026, "Nordland fylkeskommune"].state == Case.State.RECEIVED
+    vestland = cases[2025, "Vestland fylkeskommune"]
+    assert vestland.state == Case.State.PAID
+    grant = vestland.decisions.get()
+    assert grant.accepted_at is not None and grant.paid == grant.amount == Decimal("1500000")
+    call_command("load_demo", stdout=io.StringIO())  # a second run adds nothing
+    assert Case.objects.count() == 3
 
 
 def test_load_demo_refuses_without_debug(db, settings):

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from grants import casework, seed, services
+from grants import casework, letters, seed, services
 from grants.models import Application, Call, DeadlineExtension, PartnerKind
 from grants.uploads import check_upload
 from portal.audit import Actor
@@ -116,6 +116,7 @@ class Command(BaseCommand):
             )
         self._extend_latest_deadline(counties, users["saksbehandler1@imdi.demo"])
         self._submit_demo_applications(orgs, users)
+        self._demo_paid_grant(orgs, users)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(USERS)} users, password {DEMO_PASSWORD!r}."))
 
     def _extend_latest_deadline(self, counties, caseworker):
@@ -163,6 +164,69 @@ class Command(BaseCommand):
                 case = application.case
                 casework.case_assign(actor=imdi, case_id=case.pk, assignee=caseworker)
                 casework.case_declare(actor=imdi, case_id=case.pk, disqualified=False)
+
+    def _demo_paid_grant(self, orgs, users):
+        """Vestland has a grant for the earliest call, decided, accepted and paid, so the follow-up can
+        be tried: Vestland writes the annual report and accounts (after the real deadline, so it is
+        marked late), Ali Hassan assesses it and, if funds are unused, carries them over or claims
+        them back. IMDi records a late deadline for Vestland's application first, as it would (R4)."""
+        call = Call.objects.filter(scheme__code=seed.SCHEME["code"]).order_by("year").first()
+        organisation = orgs["Vestland fylkeskommune"]
+        if call is None or Application.objects.filter(call=call, organisation=organisation).exists():
+            return
+        staff, director = users["saksbehandler@vestland.demo"], users["direktor@vestland.demo"]
+        caseworker, approver = users["saksbehandler1@imdi.demo"], users["saksbehandler2@imdi.demo"]
+        imdi = Actor(user=caseworker, membership=caseworker.memberships.get(role=Role.CASEWORKER))
+        second = Actor(user=approver, membership=approver.memberships.get(role=Role.CASEWORKER))
+        county, confirmer = self._actor(staff, organisation), self._actor(director, organisation)
+        if DeadlineExtension.deadline_for(call, organisation) <= timezone.now():
+            services.extension_record(
+                actor=imdi,
+                call=call,
+                organisation=organisation,
+                deadline=start_of_day(timezone.localdate() + dt.timedelta(days=30)),
+                reason="Demo: utsatt frist slik at oppfølgingen av et tilskudd kan prøves.",
+            )
+        application = self._demo_application(call, organisation, staff)
+        services.application_send(actor=county, application_id=application.pk)
+        services.application_confirm(actor=confirmer, application_id=application.pk)
+        case = Application.objects.get(pk=application.pk).case
+        casework.case_assign(actor=imdi, case_id=case.pk, assignee=caseworker)
+        casework.case_declare(actor=imdi, case_id=case.pk, disqualified=False)
+        casework.assessment_save(
+            actor=imdi,
+            case_id=case.pk,
+            conditions={"agreements_ok": True, "declaration_ok": True, "in_time_ok": True},
+            conditions_note="",
+            scores={criterion.pk: (5, "Godt beskrevet.") for criterion in call.criteria.all()},
+            lines=[],
+            recommended_total=Decimal("1500000"),
+            justification="Godt samarbeid med alle partene og tydelig overføringsverdi.",
+            complete=True,
+        )
+        casework.allocate(actor=imdi, case_id=case.pk, amount=Decimal("1500000"))
+        categories = {c.order: c.pk for c in call.cost_categories.all()}
+        first, second_category = sorted(categories)[:2]
+        decision = casework.decision_propose(
+            actor=imdi,
+            case_id=case.pk,
+            kind="grant",
+            rules="Rundskrivet om tilskudd til en nasjonal samarbeidsmodell.",
+            facts="Fylkeskommunen har avtaler med alle fire typer samarbeidspartnere.",
+            considerations="Modellen har stor overføringsverdi.",
+            conditions=f"Tilskuddet skal brukes til klassen i {call.year}.",
+            granted={categories[first]: Decimal("300000"), categories[second_category]: Decimal("1200000")},
+        )
+        casework.decision_approve(actor=second, decision_id=decision.pk)
+        letters.letter_issue(decision.letter.pk)
+        casework.decision_accept(actor=confirmer, decision_id=decision.pk)
+        casework.payment_register(
+            actor=imdi,
+            decision_id=decision.pk,
+            amount=Decimal("1500000"),
+            paid_on=timezone.localdate(),
+            reference=f"DEMO-{call.year}-VESTLAND",
+        )
 
     @staticmethod
     def _actor(user, organisation):
