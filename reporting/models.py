@@ -110,7 +110,11 @@ class AnnualReport(models.Model):
                 name="report_submitted_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["state", "deadline"], name="report_state_deadline")]
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="report_state_deadline"),
+            # IMDi's reports waiting for assessment, oldest first (dashboard and report list).
+            models.Index(fields=["submitted_at", "id"], condition=Q(state="submitted"), name="report_waiting"),
+        ]
 
     def __str__(self) -> str:
         return _("Årsrapport for %(case)s") % {"case": self.application}

@@ -475,7 +475,8 @@ def county_reminders(request):
 
 @register(Role.CASEWORKER, Role.ADMIN, Role.AUDITOR, template="reporting/reminders/panel_imdi.html", order=60)
 def reminders_overview(request):
-    """Reminders sent in the last 30 days per kind, those that failed, and what is overdue now."""
+    """Reminders sent in the last 30 days per kind, those that failed, and the repayments overdue now
+    (the reports overdue are in the follow-up panel, reporting.followup.imdi_followup)."""
     now = timezone.now()
     since = now - dt.timedelta(days=30)
     counts = (
@@ -492,7 +493,6 @@ def reminders_overview(request):
     return {
         "kinds": kinds,
         "failed": sum(row["failed"] for row in by_kind.values()),
-        "overdue_reports": reports_not_delivered().filter(due__lte=now).count(),
         "overdue_repayments": RepaymentClaim.objects.filter(
             state=RepaymentClaim.State.CLAIMED, due_date__lt=timezone.localdate(now)
         ).count(),
