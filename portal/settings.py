@@ -100,6 +100,10 @@ _db = parse_database_url(DATABASE_URL)
 if _db["ENGINE"].endswith("postgresql"):
     _db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
     _db["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiles any query the planner thinks costly (an aggregate over thousands of
+    # rows, as on the statistics page) and that costs 20–30 ms a query, more than the query itself:
+    # a web request's queries are short, so it is off for the portal's connections.
+    _db["OPTIONS"].setdefault("options", "-c jit=off")
 else:
     _db["OPTIONS"].setdefault("timeout", 20)
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
