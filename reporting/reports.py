@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -34,6 +35,7 @@ from grants.services import Refused
 from portal import access, audit
 from portal.access import Decision, allow, deny, forbid_writes_for_readers, has_role
 from portal.audit import Actor
+from portal.background import send_after_commit
 from portal.dashboard import register
 from portal.models import COUNTY_ROLES, IMDI_ROLES, Membership, Role, User
 from portal.templatetags.portal_tags import register_labels
@@ -525,11 +527,13 @@ def report_submit(*, actor: Actor, report_id: int) -> AnnualReport:
             unused=str(report.unused()),
             carry_over_requested=report.carry_over_requested,
         )
-        report_id = report.pk
-        transaction.on_commit(lambda: notify_submitted(report_id), robust=True)
+        # IMDi's caseworker is told by e-mail (a Celery task after the commit); the report is on IMDi's
+        # report list and dashboard whether or not the e-mail arrives.
+        send_after_commit(notify_submitted, report.pk)
     return report
 
 
+@shared_task(ignore_result=True)
 def notify_submitted(report_id: int) -> None:
     """Tell IMDi's caseworker on the case (or the call's contact address) that the report came."""
     report = AnnualReport.objects.select_related(
