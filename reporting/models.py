@@ -9,7 +9,6 @@ open claim per decision, and the two approvals of the accounts are by two differ
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from django.db.models import F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import Application, Call, Case, CostCategory, Decision
-from grants.models.applications import AMOUNT
+from grants.models.applications import AMOUNT, UPLOAD_EXTENSIONS, private_name
 from grants.models.calls import Scheme
 from portal.models import Organisation
 
@@ -26,10 +25,12 @@ USER = settings.AUTH_USER_MODEL
 ZERO = Decimal("0")
 
 
+# Accounts documents may also be spreadsheets; exports are CSV or XLSX.
+EXTENSIONS = UPLOAD_EXTENSIONS | {"xlsx", "ods", "csv"}
+
+
 def _private(prefix: str, filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    suffix = f".{ext}" if ext in {"pdf", "docx", "odt", "xlsx", "ods", "png", "jpg", "jpeg", "csv"} else ""
-    return f"{prefix}/{uuid.uuid4().hex}{suffix}"
+    return private_name(prefix, filename, EXTENSIONS)
 
 
 def report_upload_to(instance, filename: str) -> str:

@@ -17,10 +17,13 @@ from portal.models import Organisation
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
 
-def private_name(prefix: str, original: str) -> str:
+UPLOAD_EXTENSIONS = frozenset({"pdf", "docx", "odt", "png", "jpg", "jpeg"})
+
+
+def private_name(prefix: str, original: str, extensions: frozenset[str] = UPLOAD_EXTENSIONS) -> str:
     """A generated storage name that keeps only a known extension of the user's file name."""
     ext = original.rsplit(".", 1)[-1].lower() if "." in original else ""
-    suffix = f".{ext}" if ext in {"pdf", "docx", "odt", "png", "jpg", "jpeg"} else ""
+    suffix = f".{ext}" if ext in extensions else ""
     return f"{prefix}/{uuid.uuid4().hex}{suffix}"
 
 
