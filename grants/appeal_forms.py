@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants.uploads import check_upload
+from portal.uploads import check_upload
 from portal.uploads import max_upload_bytes
 
 MAX_ATTACHMENTS = 10

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants.models import Application, CooperationAgreement, PartnerKind
-from grants.uploads import check_upload, max_upload_bytes
+from portal.uploads import check_upload, max_upload_bytes
 from portal.models import Organisation
 
 TEXTAREA = forms.Textarea(attrs={"rows": 5})

@@ -2,47 +2,28 @@
 
 - An object of another organisation does not exist for you: 404.
 - An object you may see but an action your role may not take: 403.
-- Permission functions return a ``Decision`` with a reason that templates show and tests assert.
+- Permission functions return a ``Verdict`` (portal.rules) with a reason that templates show and tests assert.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from portal.models import COUNTY_ROLES, IMDI_ROLES, Delegation, Membership, Organisation, Role, User
+from portal.rules import Verdict, allow, deny
 
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    reason: str = ""
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-    def or_403(self) -> None:
-        if not self.allowed:
-            raise PermissionDenied(self.reason)
-
-
-def allow(reason: str = "") -> Decision:
-    return Decision(True, reason)
-
-
-def deny(reason: str) -> Decision:
-    return Decision(False, reason)
+# Until grants and reporting import it from portal.rules (kept for the move only).
+Decision = Verdict
 
 
 # --- Roles ------------------------------------------------------------------------------------
 
 
-def has_role(membership: Membership | None, *roles: str) -> Decision:
+def has_role(membership: Membership | None, *roles: str) -> Verdict:
     if membership is None:
         return deny(_("Du har ingen rolle i portalen. Kontakt administratoren i din organisasjon."))
     if membership.role not in roles:
@@ -64,7 +45,7 @@ def role_required(*roles: str):
     return decorator
 
 
-def forbid_writes_for_readers(membership: Membership | None) -> Decision:
+def forbid_writes_for_readers(membership: Membership | None) -> Verdict:
     if membership is not None and membership.role == Role.AUDITOR:
         return deny(_("Revisorer kan lese alt, men ikke endre noe."))
     return allow()
@@ -94,11 +75,11 @@ def get_object_for(
 # --- Delegations (fullmakt) -------------------------------------------------------------------
 
 
-def can_manage_delegations(membership: Membership | None) -> Decision:
+def can_manage_delegations(membership: Membership | None) -> Verdict:
     return has_role(membership, Role.COUNTY_DIRECTOR)
 
 
-def can_view_delegations(membership: Membership | None) -> Decision:
+def can_view_delegations(membership: Membership | None) -> Verdict:
     return has_role(membership, *COUNTY_ROLES, *IMDI_ROLES)
 
 
@@ -115,7 +96,7 @@ def get_delegation_for(membership: Membership | None, pk: int, *, write: bool = 
     return delegation
 
 
-def can_revoke_delegation(membership: Membership | None, delegation: Delegation) -> Decision:
+def can_revoke_delegation(membership: Membership | None, delegation: Delegation) -> Verdict:
     decision = can_manage_delegations(membership)
     if not decision:
         return decision
@@ -126,7 +107,7 @@ def can_revoke_delegation(membership: Membership | None, delegation: Delegation)
     return allow()
 
 
-def can_confirm_for(user: User, organisation: Organisation, at) -> Decision:
+def can_confirm_for(user: User, organisation: Organisation, at) -> Verdict:
     """May ``user`` confirm applications on behalf of ``organisation`` at time ``at`` (R12)?
 
     The reason says on what authority: as director, or by delegation from whom.
@@ -169,7 +150,7 @@ def confirmers_for(organisation: Organisation, at) -> list[User]:
 # --- Calls ------------------------------------------------------------------------------------
 
 
-def can_apply(membership: Membership | None, call, at, *, deadline=None) -> Decision:
+def can_apply(membership: Membership | None, call, at, *, deadline=None) -> Verdict:
     """May the active membership's organisation apply to ``call`` now (R3, R4)?
 
     ``deadline`` is the county's own deadline when IMDi has extended it (``grants`` knows that).
@@ -193,5 +174,5 @@ def can_apply(membership: Membership | None, call, at, *, deadline=None) -> Deci
 # --- Audit log --------------------------------------------------------------------------------
 
 
-def can_read_audit_log(membership: Membership | None) -> Decision:
+def can_read_audit_log(membership: Membership | None) -> Verdict:
     return has_role(membership, Role.ADMIN, Role.AUDITOR)

@@ -7,8 +7,82 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import AuditEvent, Membership, Organisation, User
+
+# --- The registry of actions ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    """An audit action as people read it in a history: its label (translated into bokmål, nynorsk
+    and English by the catalogues) and whether the county sees it in its case history."""
+
+    label: str
+    county: bool = False
+
+
+ACTIONS: dict[str, Action] = {}
+STATES: dict[str, str] = {}  # a state's value -> its label, for the history's "from … to …"
+
+# Changes made in Django's admin are recorded as admin.<model>.created|changed|deleted.
+ADMIN_VERBS = {
+    "created": _("Opprettet i administrasjonen"),
+    "changed": _("Endret i administrasjonen"),
+    "deleted": _("Slettet i administrasjonen"),
+}
+
+
+def register_actions(actions: dict[str, Action]) -> None:
+    """Declare actions once, where their subject lives; a second declaration of a name is an error."""
+    for name, action in actions.items():
+        if name in ACTIONS and ACTIONS[name] != action:
+            raise ValueError(f"The audit action {name!r} is declared twice")
+        ACTIONS[name] = action
+
+
+def register_states(states: dict[str, str]) -> None:
+    STATES.update(states)
+
+
+def is_registered(action: str) -> bool:
+    return action in ACTIONS or (action.startswith("admin.") and action.rsplit(".", 1)[-1] in ADMIN_VERBS)
+
+
+def action_label(action: str) -> str:
+    if action in ACTIONS:
+        return ACTIONS[action].label
+    if action.startswith("admin."):
+        return ADMIN_VERBS.get(action.rsplit(".", 1)[-1], ADMIN_VERBS["changed"])
+    return action
+
+
+def state_label(state: str) -> str:
+    return STATES.get(state, state)
+
+
+def county_visible_actions() -> frozenset[str]:
+    """The actions a county sees in its own case history (IMDi sees every action)."""
+    return frozenset(name for name, action in ACTIONS.items() if action.county)
+
+
+register_actions(
+    {
+        "delegation.granted": Action(_("Fullmakt gitt")),
+        "delegation.revoked": Action(_("Fullmakt trukket tilbake")),
+        "membership.chosen": Action(_("Rolle valgt")),
+        "auth.logged_in": Action(_("Logget inn")),
+        "auth.logged_out": Action(_("Logget ut")),
+        "auth.login_failed": Action(_("Mislykket innlogging")),
+        "mfa.authenticator_added": Action(_("Totrinnsinnlogging satt opp")),
+        "mfa.authenticator_removed": Action(_("Totrinnsinnlogging fjernet")),
+        "mfa.code_rejected": Action(_("Feil engangskode")),
+    }
+)
+
+
+# --- Recording ----------------------------------------------------------------------------------
 
 
 def client_ip(request) -> str | None:
@@ -80,7 +154,11 @@ def record(
     to_state: str = "",
     changes: dict | None = None,
 ) -> AuditEvent:
-    """Append one event. Call it inside the transaction that makes the change."""
+    """Append one event. Call it inside the transaction that makes the change.
+
+    ``action`` must be registered (``register_actions``): an unknown name is a programming error."""
+    if not is_registered(action):
+        raise ValueError(f"The audit action {action!r} is not registered (portal.audit.register_actions)")
     object_type, object_id = object_key(obj) if obj is not None else ("", "")
     return AuditEvent.objects.create(
         actor=actor.user,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants.forms import AmountField
-from grants.uploads import check_upload
+from portal.uploads import check_upload
 from portal.templatetags.portal_tags import kr
 from portal.uploads import max_upload_bytes
 from reporting.models import AccountLine, AccountsApproval, AnnualReport

@@ -414,7 +414,7 @@ def _save_accounts(report: AnnualReport, data: dict) -> dict:
 
 
 def accounts_file_set(*, actor: Actor, report_id: int, upload, checked) -> AnnualReport:
-    """Attach (or replace) the accounts document; ``checked`` from grants.uploads.check_upload.
+    """Attach (or replace) the accounts document; ``checked`` from portal.uploads.check_upload.
     A new document removes the approvals. The old file is kept in storage for the record."""
     with transaction.atomic():
         report = _lock(report_id)

@@ -155,7 +155,7 @@ def pdf_upload(name: str = "avtale.pdf", content: bytes = TINY_PDF):
 
 def add_agreement(application, user: User, kind: str, name: str | None = None):
     from grants import services
-    from grants.uploads import check_upload
+    from portal.uploads import check_upload
 
     upload = pdf_upload(f"avtale-{kind}.pdf", TINY_PDF + kind.encode())
     return services.agreement_add(

@@ -21,7 +21,7 @@ from django.urls.resolvers import RegexPattern
 
 from grants import casework
 from grants.models import Decision
-from grants.uploads import check_upload
+from portal.uploads import check_upload
 from portal.middleware import AUDITOR_WRITABLE_URL_NAMES
 from portal.models import AuditEvent, Membership, Role
 from tests import factories as f

@@ -29,7 +29,7 @@ from grants.services import (
     application_send,
     application_start,
 )
-from grants.uploads import check_upload
+from portal.uploads import check_upload
 from portal.audit import Actor
 from portal.models import AuditEvent, Membership, Role
 from portal.templatetags.portal_tags import kr

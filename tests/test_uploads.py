@@ -1,4 +1,4 @@
-"""Uploaded files are taken only when their content matches their name; see grants/uploads.py."""
+"""Uploaded files are taken only when their content matches their name; see portal/uploads.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import Image
 
-from grants.uploads import check_upload, max_upload_bytes
+from portal.uploads import check_upload, max_upload_bytes
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 ODT_MIMETYPE = "application/vnd.oasis.opendocument.text"

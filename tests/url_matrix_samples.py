@@ -70,7 +70,7 @@ def application_samples(cast) -> dict:
 def case_samples(cast) -> dict:
     from grants import casework
     from grants.models import Decision
-    from grants.uploads import check_upload
+    from portal.uploads import check_upload
     from tests.cases import helpers as h
 
     grant_call = f.make_call(cast.scheme, eligible=[cast.county_a])
@@ -96,7 +96,7 @@ def followup_samples(cast) -> dict:
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
-    from grants.uploads import check_upload
+    from portal.uploads import check_upload
     from reporting import repayments, reports
     from reporting.models import ExportJob
     from tests.reporting.helpers import paid_grant

@@ -252,7 +252,7 @@ def report_accounts_file(request, pk: int):
 
 
 def _content_type(name: str) -> str:
-    from grants.uploads import ALLOWED
+    from portal.uploads import ALLOWED
 
     ext = name.rpartition(".")[2].lower()
     return ALLOWED.get(ext, "application/octet-stream")

@@ -14,7 +14,7 @@ from grants import casework, services
 from grants import urls as grants_urls
 from grants.models import Application, Case, Decision, PartnerKind
 from grants.sections import SECTIONS
-from grants.uploads import check_upload
+from portal.uploads import check_upload
 from tests import factories as f
 from tests.applications.helpers import as_user, confirm, page, send
 from tests.cases import helpers as h

@@ -56,7 +56,7 @@ def dismissal(cast):
 
 def filed(cast, decision, *, files=()) -> Appeal:
     """An appeal filed through the service, with ``files`` (uploads) attached."""
-    from grants.uploads import check_upload
+    from portal.uploads import check_upload
 
     return casework.appeal_file(
         actor=f.actor_for(cast.staff_a),

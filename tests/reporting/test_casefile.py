@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from grants import casework
 from grants.models import CooperationAgreement, Decision
-from grants.uploads import check_upload
+from portal.uploads import check_upload
 from portal.audit import record
 from portal.models import AuditEvent
 from reporting import casefile

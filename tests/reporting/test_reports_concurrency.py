@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection
 
 from grants.services import Refused
-from grants.uploads import check_upload
+from portal.uploads import check_upload
 from reporting import reports
 from reporting.models import AnnualReport
 from tests import factories as f

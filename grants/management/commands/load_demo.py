@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from grants import casework, letters, seed, services
 from grants.models import Application, Call, DeadlineExtension, PartnerKind
-from grants.uploads import check_upload
+from portal.uploads import check_upload
 from portal.audit import Actor
 from portal.dates import start_of_day
 from portal.models import Delegation, Membership, Organisation, Role, User
