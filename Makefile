@@ -54,6 +54,7 @@ messages: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 format: install
 	$(PY) -m ruff format .

@@ -6,7 +6,7 @@ back (the file the XLSX build stores is deleted). For each size it times:
 
 - the CSV export to its last byte (``reporting.export_files.csv_stream``, what the view streams), and, in a
   second pass under ``tracemalloc``, its peak Python memory: the peak must not grow with the rows;
-- the XLSX file made in the background (``reporting.exports.build_export`` called directly: the
+- the XLSX file made in the background (``reporting.tasks.build_export`` called directly: the
   query, xlsxwriter in constant-memory mode, storing the file, the e-mail);
 - ``COPY (SELECT the same columns ...) TO STDOUT`` through psycopg's ``cursor.copy``.
 
@@ -18,6 +18,7 @@ Goals: CSV of 100,000 rows ≤ 1 s, XLSX ≤ 8 s. On its own, against a throw-aw
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
@@ -26,12 +27,33 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-if __name__ == "__main__":  # run as a script: import the project's packages
-    sys.path[0] = str(BASE_DIR)
+import django
+
+# Run on its own (``main``): import the project's packages, and set Django up with the test settings
+# (DATABASE_URL names the PostgreSQL database) before the imports below load the models.
+if __name__ == "__main__":
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    django.setup()
+
+from django.db import connection, transaction
+from django.test import override_settings
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+from django.urls import reverse
+from django.utils import timezone
+
+from bench.orgnr import orgnr_for
+from bench.records import copy_rows
+from bench.tables import Column, Table
+from grants.models import Application, BudgetLine, Call, CostCategory, Scheme, Submission
+from portal.models import Organisation, User
+from reporting import datasets, tasks
+from reporting.export_files import csv_stream
+from reporting.models import ExportJob
 
 if TYPE_CHECKING:
-    from bench.run import Bench, Table
+    from bench.measures import Bench
 
 SIZES = (10_000, 100_000)
 APPLICATIONS = 100
@@ -46,25 +68,27 @@ class _Rollback(Exception):
 
 def build_call():
     """A call with ``APPLICATIONS`` submitted applications (one county each) and two categories."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from bench.letters import _orgnr
-    from grants.models import Application, Call, CostCategory, Scheme, Submission
-    from portal.models import Organisation, User
-
     now = timezone.now()
     stamp = now.strftime("%H%M%S%f")
     owner = Organisation.objects.create(
         kind=Organisation.Kind.DIRECTORATE,
         name=f"IMDi (eksport {stamp})",
-        orgnr=_orgnr(95_000_000 + int(stamp[-6:])),
+        orgnr=orgnr_for(95_000_000 + int(stamp[-6:])),
         letter_email="post@imdi.bench",
     )
     user = User.objects.create(email=f"eksport-{stamp}@imdi.bench", full_name="Eva Eksport")
+    call = _call(owner, stamp, now)
+    categories = [
+        CostCategory.objects.create(call=call, order=1, name="Drift av samarbeidet"),
+        CostCategory.objects.create(call=call, order=2, name="Lærer- og veiledningsressurser"),
+    ]
+    applications = _submitted_applications(call, user, stamp, now)
+    return call, user, applications, categories
+
+
+def _call(owner: Organisation, stamp: str, now: dt.datetime) -> Call:
     scheme = Scheme.objects.create(code=f"bench-eksport-{stamp}", name="Eksportordning", owner=owner)
-    call = Call.objects.create(
+    return Call.objects.create(
         scheme=scheme,
         year=2025,
         title="Eksport 2025",
@@ -79,15 +103,15 @@ def build_call():
         pot=Decimal("5000000"),
         contact_email="tuki@imdi.no",
     )
-    categories = [
-        CostCategory.objects.create(call=call, order=1, name="Drift av samarbeidet"),
-        CostCategory.objects.create(call=call, order=2, name="Lærer- og veiledningsressurser"),
-    ]
+
+
+def _submitted_applications(call: Call, user: User, stamp: str, now: dt.datetime) -> list[Application]:
+    """``APPLICATIONS`` counties, each with a submitted application to ``call`` and its submission."""
     counties = Organisation.objects.bulk_create(
         Organisation(
             kind=Organisation.Kind.COUNTY,
             name=f"Eksportfylke {n:03d} {stamp}",
-            orgnr=_orgnr(94_000_000 + n * 1000 + int(stamp[-3:])),
+            orgnr=orgnr_for(94_000_000 + n * 1000 + int(stamp[-3:])),
             letter_email=f"post{n}@county.bench",
         )
         for n in range(APPLICATIONS)
@@ -110,13 +134,11 @@ def build_call():
         )
         for a in applications
     )
-    return call, user, applications, categories
+    return applications
 
 
 def add_lines(applications, categories, start: int, stop: int) -> None:
-    """Budget lines ``start``..``stop`` over the applications, with COPY (bench/seed.py)."""
-    from bench.seed import copy_rows
-    from grants.models import BudgetLine
+    """Budget lines ``start``..``stop`` over the applications, with COPY (``bench/records.py``)."""
 
     def rows():
         for n in range(start, stop):
@@ -129,16 +151,12 @@ def add_lines(applications, categories, start: int, stop: int) -> None:
 
 
 def time_csv(dataset, call) -> tuple[float, int]:
-    from reporting.export_files import csv_stream
-
     begin = time.perf_counter()
     size = sum(len(chunk) for chunk in csv_stream(dataset, call))
     return time.perf_counter() - begin, size
 
 
 def peak_csv(dataset, call) -> int:
-    from reporting.export_files import csv_stream
-
     tracemalloc.start()
     try:
         for _chunk in csv_stream(dataset, call):
@@ -149,12 +167,9 @@ def peak_csv(dataset, call) -> int:
 
 
 def time_xlsx(call, user) -> tuple[float, int, int]:
-    from reporting import exports
-    from reporting.models import ExportJob
-
     job = ExportJob.objects.create(user=user, call=call, dataset=DATASET, format="xlsx")
     begin = time.perf_counter()
-    exports.build_export(job.pk)
+    tasks.build_export(job.pk)
     seconds = time.perf_counter() - begin
     job.refresh_from_db()
     if job.status != ExportJob.Status.DONE:
@@ -166,8 +181,6 @@ def time_xlsx(call, user) -> tuple[float, int, int]:
 
 def time_copy(dataset, call) -> tuple[float, int]:
     """COPY of the dataset's own query (the same columns, joins, filter and order) to STDOUT."""
-    from django.db import connection
-
     queryset = dataset.queryset(call).values_list(*(c.source for c in dataset.columns))
     statement, params = queryset.query.sql_with_params()
     size = 0
@@ -180,15 +193,9 @@ def time_copy(dataset, call) -> tuple[float, int]:
 
 def measure(sizes=SIZES, *, verbose: bool = True) -> list[dict]:
     """The rows of the table: per size, CSV (time, size, peak memory), XLSX and COPY."""
-    from django.db import connection, transaction
-    from django.test import override_settings
-    from django.urls import reverse
-
-    from reporting import exports
-
     if connection.vendor != "postgresql":
         raise RuntimeError("the export bench needs PostgreSQL (COPY)")
-    dataset = exports.DATASETS[DATASET]
+    dataset = datasets.DATASETS[DATASET]
     reverse("export_index")  # the e-mail's link loads the URLconf: 2 s the first time in a process, not the export's
     results = []
     try:
@@ -255,9 +262,7 @@ def table_notes(results: list[dict]) -> list[str]:
 
 
 def measure_exports(bench: Bench) -> Table:
-    """For bench/run.py's MEASURES: the table of ``measure()``."""
-    from bench.run import Column, Table
-
+    """For ``bench/measures.py: MEASURES``: the table of ``measure()``."""
     results = measure(verbose=False)
     return Table(
         "exports",
@@ -279,18 +284,9 @@ def measure_exports(bench: Bench) -> Table:
 
 def main(argv=None) -> int:
     """Measure against a throw-away PostgreSQL test database (the test settings; DATABASE_URL)."""
-
     parser = argparse.ArgumentParser(prog="bench/exports.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="row counts, comma-separated")
     args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-    import django
-
-    django.setup()
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
-
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     try:

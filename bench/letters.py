@@ -18,65 +18,100 @@ import argparse
 import datetime as dt
 import io
 import math
+import os
 import statistics
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-if __name__ == "__main__":  # run as a script: import the project's packages
-    sys.path[0] = str(BASE_DIR)
+import django
+
+# Run on its own (``main``): import the project's packages, and set Django up with the test settings
+# before the imports below load the models.
+if __name__ == "__main__":
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # fontTools logs every subset at INFO
+    django.setup()
+
+from django.db import transaction
+from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+from django.utils import timezone
+from pypdf import PdfReader
+from weasyprint import HTML
+from weasyprint.text import ffi
+
+from bench.orgnr import orgnr_for
+from grants import letters
+from grants.models import Application, Call, Case, CostCategory, Decision, DecisionLine, Letter, Scheme
+from portal.models import Organisation, User
+from portal.pdf import PDF_OPTIONS, StaticFilesOnly
 
 WARMUP = 2
 TARGET_MEDIAN_MS = 200.0
 TARGET_RATIO = 1.2
 
 
-def _orgnr(seed: int) -> str:
-    from portal.validators import orgnr_check_digit
-
-    n = seed
-    while True:
-        base = f"{n:08d}"
-        digit = orgnr_check_digit(base)
-        if digit is not None:
-            return f"{base}{digit}"
-        n += 1
-
-
 def build_letter():
     """A grant letter with two cost categories, written to the current database (the caller rolls back)."""
-    from django.utils import timezone
-
-    from grants.models import Application, Call, Case, CostCategory, Decision, DecisionLine, Letter, Scheme
-    from portal.models import Organisation, User
-
     now = timezone.now()
     stamp = now.strftime("%H%M%S%f")
+    owner, county = _organisations(stamp)
+    proposer = User.objects.create(email=f"brev-forslag-{stamp}@imdi.bench", full_name="Sara Saksbehandler")
+    approver = User.objects.create(email=f"brev-godkjent-{stamp}@imdi.bench", full_name="Gunnar Godkjenner")
+    call = _call(owner, stamp, now)
+    drift = CostCategory.objects.create(call=call, order=1, name="Drift av samarbeidet")
+    teachers = CostCategory.objects.create(call=call, order=2, name="Lærer- og veiledningsressurser")
+    application = Application.objects.create(
+        call=call,
+        organisation=county,
+        created_by=proposer,
+        reference=f"B{stamp}",
+        title="Fagbrev for voksne innvandrere",
+        contact_email="kontakt@county.bench",
+    )
+    case = Case.objects.create(application=application, call=call)
+    decision = _decision(case, proposer, approver, now)
+    DecisionLine.objects.bulk_create(
+        [
+            DecisionLine(decision=decision, category=drift, requested=Decimal("250000"), granted=Decimal("0")),
+            DecisionLine(
+                decision=decision, category=teachers, requested=Decimal("1000000"), granted=Decimal("1000000")
+            ),
+        ]
+    )
+    return Letter.objects.create(decision=decision, reference=f"{application.reference}-1", language="nb")
+
+
+def _organisations(stamp: str) -> tuple[Organisation, Organisation]:
+    """IMDi (the letter's sender) and the county the letter goes to."""
     owner = Organisation.objects.create(
         kind=Organisation.Kind.DIRECTORATE,
         name=f"Integrerings- og mangfoldsdirektoratet (bench {stamp})",
-        orgnr=_orgnr(97_000_000 + int(stamp[-6:])),
+        orgnr=orgnr_for(97_000_000 + int(stamp[-6:])),
         postal_address="Postboks 243 Sentrum\n0103 Oslo",
         letter_email="post@imdi.bench",
     )
     county = Organisation.objects.create(
         kind=Organisation.Kind.COUNTY,
         name=f"Benchfylke brev {stamp} fylkeskommune",
-        orgnr=_orgnr(96_000_000 + int(stamp[-6:])),
+        orgnr=orgnr_for(96_000_000 + int(stamp[-6:])),
         postal_address="Postboks 1\n1000 Benchby",
         letter_email="post@county.bench",
     )
-    proposer = User.objects.create(email=f"brev-forslag-{stamp}@imdi.bench", full_name="Sara Saksbehandler")
-    approver = User.objects.create(email=f"brev-godkjent-{stamp}@imdi.bench", full_name="Gunnar Godkjenner")
+    return owner, county
+
+
+def _call(owner: Organisation, stamp: str, now: dt.datetime) -> Call:
+    """A published call of 2025 with the long texts a real one has (they fill the letter's two pages)."""
     scheme = Scheme.objects.create(
         code=f"bench-brev-{stamp}",
         name="Tilskudd til utvikling av kommunale kvalifiserings- og integreringstiltak",
         priority_area="Satsingsområde 3",
         owner=owner,
     )
-    call = Call.objects.create(
+    return Call.objects.create(
         scheme=scheme,
         year=2025,
         title="Forsøk med nasjonal samarbeidsmodell for tilrettelagt fag- og yrkesopplæring 2025",
@@ -95,18 +130,11 @@ def build_letter():
         pot=Decimal("5000000"),
         contact_email="tuki@imdi.no",
     )
-    drift = CostCategory.objects.create(call=call, order=1, name="Drift av samarbeidet")
-    teachers = CostCategory.objects.create(call=call, order=2, name="Lærer- og veiledningsressurser")
-    application = Application.objects.create(
-        call=call,
-        organisation=county,
-        created_by=proposer,
-        reference=f"B{stamp}",
-        title="Fagbrev for voksne innvandrere",
-        contact_email="kontakt@county.bench",
-    )
-    case = Case.objects.create(application=application, call=call)
-    decision = Decision.objects.create(
+
+
+def _decision(case: Case, proposer: User, approver: User, now: dt.datetime) -> Decision:
+    """An approved grant of 1,000,000 kr of the 1,250,000 asked, with its reasons written out."""
+    return Decision.objects.create(
         case=case,
         kind=Decision.Kind.GRANT,
         state=Decision.State.APPROVED,
@@ -127,15 +155,6 @@ def build_letter():
         approved_by=approver,
         approved_at=now,
     )
-    DecisionLine.objects.bulk_create(
-        [
-            DecisionLine(decision=decision, category=drift, requested=Decimal("250000"), granted=Decimal("0")),
-            DecisionLine(
-                decision=decision, category=teachers, requested=Decimal("1000000"), granted=Decimal("1000000")
-            ),
-        ]
-    )
-    return Letter.objects.create(decision=decision, reference=f"{application.reference}-1", language="nb")
 
 
 def _p95(values: list[float]) -> float:
@@ -146,23 +165,16 @@ def _p95(values: list[float]) -> float:
 def harfbuzz_subset_loaded() -> bool:
     """WeasyPrint subsets fonts with HarfBuzz-Subset when the system has it (the Dockerfile installs
     ``libharfbuzz-subset0``); without it, fontTools takes about 0.15 s a font and dominates the time."""
-    from weasyprint.text import ffi
-
     return ffi.harfbuzz_subset is not None
 
 
 def _measure(letter, n: int) -> dict:
-    from pypdf import PdfReader
-    from weasyprint import HTML
-
-    from grants import letters
-
-    fetcher = letters.StaticFilesOnly()
+    fetcher = StaticFilesOnly()
     base_url = fetcher.roots[0].as_uri() + "/"
     html = letters.letter_html(letter)
 
     def alone() -> bytes:
-        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(**letters.PDF_OPTIONS)
+        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(**PDF_OPTIONS)
 
     def full() -> bytes:
         return letters.letter_pdf(letter)
@@ -201,8 +213,6 @@ def measure_letters(n: int = 30, letter=None, *, verbose: bool = True) -> dict:
 
     ``letter`` is a ``grants.models.Letter``; without one a two-page grant letter is built and rolled back.
     """
-    from django.db import transaction
-
     if n < 1:
         raise ValueError("n must be 1 or more")
     if letter is not None:
@@ -217,7 +227,7 @@ def measure_letters(n: int = 30, letter=None, *, verbose: bool = True) -> dict:
 
 
 def table_rows(result: dict) -> list[dict]:
-    """``result`` as rows for bench/run.py's ``Table`` (keys: renderer, median_ms, p95_ms, cpu_median_ms,
+    """``result`` as rows for a ``bench/tables.py: Table`` (keys: renderer, median_ms, p95_ms, cpu_median_ms,
     ratio, pages)."""
     return [
         {
@@ -268,19 +278,9 @@ def report(result: dict) -> str:
 
 def main(argv=None) -> int:
     """Measure against a throw-away test database (the test settings, SQLite unless DATABASE_URL says)."""
-    import os
-
     parser = argparse.ArgumentParser(prog="bench/letters.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=30, help="renders of each kind (default 30)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")  # fontTools logs every subset at INFO
-
-    import django
-
-    django.setup()
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
-
     setup_test_environment()
     databases = setup_databases(verbosity=0, interactive=False)
     try:

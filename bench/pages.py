@@ -17,7 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bench.seed import BenchData
+from bench.data import BenchData
 from portal.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from portal.models import Membership, Role, User
 

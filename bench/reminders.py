@@ -25,41 +25,74 @@ On its own (drops and recreates the database, migrates and seeds it as ``bench/r
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-if __name__ == "__main__":  # run as a script: import the project's packages
-    sys.path[0] = str(BASE_DIR)
+# Run on its own (``main``): import the project's packages, and set Django up for the bench database
+# (``bench/run.py``'s --port and --database) before the imports below load the models.
+if __name__ == "__main__":
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+    from bench.environment import server_args, use_bench_settings
+
+    _early = server_args()
+    use_bench_settings(_early.port or 8000, _early.database)
+
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import Count
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench import prepare, seed
+from bench.environment import recreate_database
+from bench.tables import Column, Table, Timer, render
+from grants.models import Application, Call, DeadlineExtension, Decision
+from portal.models import User
+from reporting.models import AnnualReport, Reminder, RepaymentClaim
+from reporting.reminders import sweep_reminders
 
 GOAL_SECONDS = 5.0
 
 
 def make_candidates(now: dt.datetime) -> dict[str, int]:
     """Write the candidates described in the module's doc; returns how many of each were made."""
-    from django.db.models import Count
-    from django.utils import timezone
-
-    from grants.models import Application, Call, DeadlineExtension, Decision
-    from portal.models import User
-    from reporting.models import AnnualReport, RepaymentClaim
-
     made = {}
     user = User.objects.order_by("pk").first()
     call = Call.objects.published().annotate(n=Count("eligible_organisations")).order_by("-n", "pk").first()
     if call is not None:
-        deadline = now + dt.timedelta(days=5)
-        Call.objects.filter(pk=call.pk).update(
-            opens_at=min(call.opens_at, now - dt.timedelta(days=30)),
-            application_deadline=deadline,
-            report_deadline=max(call.report_deadline, deadline + dt.timedelta(days=30)),
-        )
+        _deadline_in_five_days(call, now)
         made["call with deadline in 5 days"] = call.n
+    made["awaiting confirmation"] = _awaiting_confirmation(call, user, now)
+    accepted = list(
+        Decision.objects.filter(
+            kind=Decision.Kind.GRANT, state=Decision.State.APPROVED, reversed_at__isnull=True, accepted_at__isnull=False
+        )
+        .exclude(annual_report__state__in=[AnnualReport.State.SUBMITTED, AnnualReport.State.APPROVED])
+        .order_by("pk")
+        .values_list("pk", "case_id", "case__application_id", "amount", "annual_report")
+    )
+    made["report due in 10 days"] = _reports_due(accepted[::10], user, now)
+    made["repayment claims"] = _repayment_claims(accepted, user, now)
+    return made
 
+
+def _deadline_in_five_days(call: Call, now: dt.datetime) -> None:
+    deadline = now + dt.timedelta(days=5)
+    Call.objects.filter(pk=call.pk).update(
+        opens_at=min(call.opens_at, now - dt.timedelta(days=30)),
+        application_deadline=deadline,
+        report_deadline=max(call.report_deadline, deadline + dt.timedelta(days=30)),
+    )
+
+
+def _awaiting_confirmation(call: Call | None, user: User, now: dt.datetime) -> int:
+    """Half of ``call``'s submitted applications and a tenth of the others back to "awaiting
+    confirmation"; the others' counties get a deadline extension. Returns how many went back."""
     submitted = Application.objects.filter(state=Application.State.SUBMITTED).order_by("pk")
     rows = submitted.values_list("pk", "call_id", "organisation_id")
     in_call = set(rows.filter(call=call)[::2]) if call is not None else set()  # not submitted: reminded of both
@@ -78,17 +111,11 @@ def make_candidates(now: dt.datetime) -> dict[str, int]:
         )
         for call_id, org_id in {(c, o) for _pk, c, o in extended}
     )
-    made["awaiting confirmation"] = len(waiting)
+    return len(waiting)
 
-    accepted = list(
-        Decision.objects.filter(
-            kind=Decision.Kind.GRANT, state=Decision.State.APPROVED, reversed_at__isnull=True, accepted_at__isnull=False
-        )
-        .exclude(annual_report__state__in=[AnnualReport.State.SUBMITTED, AnnualReport.State.APPROVED])
-        .order_by("pk")
-        .values_list("pk", "case_id", "case__application_id", "amount", "annual_report")
-    )
-    reports = accepted[::10]
+
+def _reports_due(reports: list[tuple], user: User, now: dt.datetime) -> int:
+    """These accepted grants' reports due in 10 days: their draft, or a new one."""
     AnnualReport.objects.filter(pk__in=[report for *_rest, report in reports if report]).update(
         deadline=now + dt.timedelta(days=10)
     )
@@ -103,8 +130,11 @@ def make_candidates(now: dt.datetime) -> dict[str, int]:
         for pk, case_id, app_id, _amount, report in reports
         if not report
     )
-    made["report due in 10 days"] = len(reports)
+    return len(reports)
 
+
+def _repayment_claims(accepted: list[tuple], user: User, now: dt.datetime) -> int:
+    """A claim for one in fifty accepted grants without an open one, due in 3 days or 3 days ago."""
     today = timezone.localdate(now)
     open_claims = RepaymentClaim.objects.filter(state__in=[RepaymentClaim.State.NOTICE, RepaymentClaim.State.CLAIMED])
     taken = set(open_claims.values_list("decision_id", flat=True))
@@ -127,17 +157,10 @@ def make_candidates(now: dt.datetime) -> dict[str, int]:
         )
         for n, (pk, case_id, _app_id, amount, _report) in enumerate(claims)
     )
-    made["repayment claims"] = len(claims)
-    return made
+    return len(claims)
 
 
 def _timed_sweep(now) -> dict:
-    from django.core import mail
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from reporting.reminders import sweep_reminders
-
     mail.outbox = []
     with CaptureQueriesContext(connection) as queries:
         begin = time.perf_counter()
@@ -148,13 +171,6 @@ def _timed_sweep(now) -> dict:
 
 def measure(applications: int | None = None) -> tuple[list[dict], list[str]]:
     """Rows (first and second sweep) and notes; everything written is rolled back."""
-    from django.db import transaction
-    from django.test import override_settings
-    from django.utils import timezone
-
-    from grants.models import Application
-    from reporting.models import Reminder
-
     now = timezone.now()
     with (
         override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
@@ -179,11 +195,14 @@ def measure(applications: int | None = None) -> tuple[list[dict], list[str]]:
     return rows, notes
 
 
-def measure_reminders(bench):
-    """``bench/run.py``'s measure: the sweep over the bench database, as a table."""
-    from bench.run import Column, Table
+def measure_reminders(bench) -> Table:
+    """A measure of ``bench/measures.py: MEASURES``: the sweep over the bench database, as a table."""
+    return reminder_table(getattr(bench.args, "applications", None))
 
-    rows, notes = measure(getattr(bench.args, "applications", None))
+
+def reminder_table(applications: int | None) -> Table:
+    """The first and the second sweep (``measure``) as a table."""
+    rows, notes = measure(applications)
     return Table(
         "reminders",
         [
@@ -203,27 +222,14 @@ def measure_reminders(bench):
 
 def main(argv=None) -> int:
     """Recreate and seed a bench database (``bench/run.py``'s options), then measure."""
-    from bench import run
-
-    early = run.server_args(argv)
-    os.environ.pop("REDIS_URL", None)
-    os.environ.update(run.bench_env(early.port or 8000, early.database))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from bench import seed
-
-    args = run.parse_args(argv)
-    timer = run.Timer()
-    timer.phase(f"database {args.database} (drop, create)", run.recreate_database, args.database)
+    args = prepare.parse_args(argv)
+    timer = Timer()
+    timer.phase(f"database {args.database} (drop, create)", recreate_database, args.database)
     timer.phase("migrate", call_command, "migrate", interactive=False, verbosity=0)
-    timer.phase("load_demo", run.load_demo)
-    data = timer.phase("seed", seed.run, args)
-    table = timer.phase("reminders", measure_reminders, run.Bench(args, data, 0, {}, {}, ""))
-    print(run.render(table))
+    timer.phase("load_demo", prepare.load_demo)
+    timer.phase("seed", seed.run, args)
+    table = timer.phase("reminders", reminder_table, args.applications)
+    print(render(table))
     return 0 if table.rows[0]["seconds"] <= GOAL_SECONDS and not table.rows[0]["failed"] else 1
 
 

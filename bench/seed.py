@@ -1,8 +1,10 @@
-"""The scale data set: counties with staff and directors, calls, delegations, audit events, and
-submitted applications with their cases (``bench/cases.py``).
+"""The scale data set: counties with staff and directors, calls, delegations, audit events,
+submitted applications with their cases (``bench/cases.py``) and five years of follow-up money for
+the statistics pages (``bench/statistics_data.py``).
 
 Runs after ``migrate`` and ``load_demo`` on an empty bench database. Writes with ``bulk_create``,
-and with PostgreSQL's COPY (``copy_rows``) for the tables that grow to hundreds of thousands of rows.
+and with PostgreSQL's COPY (``bench/records.py``) for the tables that grow to hundreds of thousands
+of rows. What the steps made goes on ``BenchData`` (``bench/data.py``).
 Each step is a function ``(args, data) -> None`` in ``STEPS``; a later issue adds its own step (and
 its options in ``add_arguments``) and puts what its pages need on ``data``.
 """
@@ -13,16 +15,18 @@ import argparse
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.utils import timezone
-from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from bench import cases, statistics_data
+from bench.data import BenchData, County
+from bench.orgnr import orgnrs
+from bench.records import BATCH, copy_rows, create_calls
 from grants import seed as grants_seed
 from grants.models import (
     Application,
@@ -38,29 +42,9 @@ from grants.models import (
     Submission,
 )
 from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
-from portal.validators import orgnr_check_digit
 
-BATCH = 5000
 # Actions the audit log knows today; later issues add theirs.
 ACTIONS = ["delegation.granted", "delegation.revoked", "membership.chosen"]
-
-
-@dataclass
-class County:
-    organisation: Organisation
-    director: User
-    staff: list[User]
-
-
-@dataclass
-class BenchData:
-    """What the seed made, for the pages and measures to pick users and objects from."""
-
-    counties: list[County] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    summary: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    extra: dict = field(default_factory=dict)  # room for later issues' objects
 
 
 def positive(value: str) -> int:
@@ -112,16 +96,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --- Steps ------------------------------------------------------------------------------------
 
 
-def orgnrs(start: int):
-    n = start
-    while True:
-        base = f"{n:08d}"
-        digit = orgnr_check_digit(base)
-        n += 1
-        if digit is not None:
-            yield f"{base}{digit}"
-
-
 def seed_counties(args, data: BenchData) -> None:
     """Counties (Organisation kind county), a director and ``--staff`` county staff in each."""
     numbers = orgnrs(93_000_000)
@@ -161,28 +135,6 @@ def seed_counties(args, data: BenchData) -> None:
     for n, org in enumerate(orgs):
         chunk = users[n * per_county : (n + 1) * per_county]
         data.counties.append(County(organisation=org, director=chunk[0], staff=chunk[1:]))
-
-
-def create_calls(calls: list[Call]) -> list[Call]:
-    """Write ``calls`` with the scheme's cost categories and criteria."""
-    calls = Call.objects.bulk_create(calls, batch_size=BATCH)
-    CostCategory.objects.bulk_create(
-        [
-            CostCategory(call=call, order=order, name=name, help_text=help_text)
-            for call in calls
-            for order, (name, help_text) in enumerate(grants_seed.COST_CATEGORIES, start=1)
-        ],
-        batch_size=BATCH,
-    )
-    Criterion.objects.bulk_create(
-        [
-            Criterion(call=call, order=order, name=name, description=description)
-            for call in calls
-            for order, (name, description) in enumerate(grants_seed.CRITERIA, start=1)
-        ],
-        batch_size=BATCH,
-    )
-    return calls
 
 
 def seed_calls(args, data: BenchData) -> None:
@@ -253,24 +205,6 @@ def seed_delegations(args, data: BenchData) -> None:
     Delegation.objects.bulk_create(rows, batch_size=BATCH)
 
 
-def copy_rows(model, fields: list[str], rows) -> int:
-    """Append ``rows`` (tuples in the order of ``fields``) to ``model``'s table with PostgreSQL's COPY.
-
-    For the big tables: COPY writes 60,000 audit events in under a second, where ``bulk_create``
-    took 16 s on this machine (building model instances and UNNEST arrays dominates). Values go as
-    COPY text: plain Python values, ``Jsonb`` for JSON fields.
-    """
-    table = sql.Identifier(model._meta.db_table)
-    columns = sql.SQL(", ").join(sql.Identifier(model._meta.get_field(name).column) for name in fields)
-    count = 0
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(table, columns)
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
-
-
 def seed_events(args, data: BenchData) -> None:
     """``--events`` audit events per county over the last two years, by its director and staff."""
     rng = random.Random(2025)  # the same data set for the same arguments
@@ -314,37 +248,22 @@ def seed_events(args, data: BenchData) -> None:
     copy_rows(AuditEvent, fields, rows())
 
 
-def seed_applications(args, data: BenchData) -> None:
-    """Submitted applications and their cases: see ``bench/cases.py`` (imported here, when the step
-    runs, because it builds on this module's helpers)."""
-    from bench import cases
-
-    cases.seed_applications(args, data)
-
-
-def seed_statistics(args, data: BenchData) -> None:
-    """Five years of a scheme with money, budget lines, annual reports, carry-overs and repayments for
-    the statistics pages: see ``bench/statistics_data.py``."""
-    from bench import statistics_data
-
-    statistics_data.seed_statistics(args, data)
-
-
 STEPS: list[Callable[[argparse.Namespace, BenchData], None]] = [
     seed_counties,
     seed_calls,
     seed_delegations,
     seed_events,
-    seed_applications,
-    seed_statistics,
+    cases.seed_applications,
+    statistics_data.seed_statistics,
 ]
 
 
 def run(args) -> BenchData:
     """Run the steps in autocommit mode: each statement (a COPY, a bulk insert) commits by itself.
     Nothing needs rolling back (the database is dropped on every run), and one transaction for
-    everything is slow (see ``CASE_BATCH``). Then VACUUM ANALYZE, as autovacuum would have done on a
-    database that grew over years: fresh statistics and a visibility map for index-only scans."""
+    everything is slow (see ``bench/cases.py: CASE_BATCH``). Then VACUUM ANALYZE, as autovacuum would
+    have done on a database that grew over years: fresh statistics and a visibility map for
+    index-only scans."""
     data = BenchData()
     for step in STEPS:
         step(args, data)

@@ -1,20 +1,19 @@
-"""Who may see which application. County members see their own county's; IMDi's roles see the
-applications that have been submitted (a draft is the county's working paper until then)."""
+"""Which rows exist for whom: the fetchers (404 for another organisation's row, 403 for a role that
+may not see or change it) and the visible querysets. The rules themselves are in grants.permissions.
+
+County members see their own county's applications; IMDi's roles see the applications that have
+been submitted (a draft is the county's working paper until then)."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 
-from grants.models import Appeal, Application, Case, Submission
-from grants.models import Decision as GrantDecision
-from portal.access import Decision, allow, deny, forbid_writes_for_readers, has_role
-from portal.models import COUNTY_ROLES, IMDI_ROLES, Membership, Role
-
-
-def can_view_applications(membership: Membership | None) -> Decision:
-    return has_role(membership, *COUNTY_ROLES, *IMDI_ROLES)
+from grants.models import Appeal, Application, Case, Decision, Submission
+from grants.permissions import can_view_applications, can_view_cases, can_work_cases
+from portal.access import forbid_writes_for_readers, has_role
+from portal.audit import county_visible_actions
+from portal.models import COUNTY_ROLES, IMDI_ROLES, Membership
 
 
 def applications_for(membership: Membership | None) -> QuerySet[Application]:
@@ -40,21 +39,6 @@ def get_application_for(membership: Membership | None, pk: int, *, write: bool =
     return application
 
 
-def can_read_current(membership: Membership | None, application: Application) -> Decision:
-    """The county reads its application as it is now; IMDi only as it was submitted. After a
-    withdrawal for correction, IMDi sees the submitted versions, not the draft being corrected."""
-    if membership is not None and membership.role in COUNTY_ROLES:
-        return allow()
-    if application.state == Application.State.SUBMITTED:
-        return allow()
-    return deny(
-        _(
-            "Søknaden er trukket tilbake for retting og ikke sendt inn på nytt. IMDi ser den slik den ble "
-            "sendt inn (se innsendte versjoner)."
-        )
-    )
-
-
 def submitted_agreement_ids(application: Application) -> set[int]:
     """The agreements listed in any version the county submitted."""
     return {
@@ -65,17 +49,6 @@ def submitted_agreement_ids(application: Application) -> set[int]:
 
 
 # --- IMDi's cases and what the county sees of them --------------------------------------------
-
-
-def can_view_cases(membership: Membership | None) -> Decision:
-    """IMDi's roles read every case; caseworkers act on them."""
-    return has_role(membership, *IMDI_ROLES)
-
-
-def can_work_cases(membership: Membership | None) -> Decision:
-    if not (decision := forbid_writes_for_readers(membership)):
-        return decision
-    return has_role(membership, Role.CASEWORKER)
 
 
 def get_case_for(membership: Membership | None, pk: int, *, write: bool = False) -> Case:
@@ -93,10 +66,10 @@ def get_case_for(membership: Membership | None, pk: int, *, write: bool = False)
     return case
 
 
-def get_imdi_decision_for(membership: Membership | None, pk: int, *, write: bool = False) -> GrantDecision:
+def get_imdi_decision_for(membership: Membership | None, pk: int, *, write: bool = False) -> Decision:
     can_view_cases(membership).or_403()
     decision = get_object_or_404(
-        GrantDecision.objects.select_related(
+        Decision.objects.select_related(
             "case",
             "case__application",
             "case__application__organisation",
@@ -126,16 +99,16 @@ def get_appeal_for(membership: Membership | None, pk: int, *, write: bool = Fals
     return appeal
 
 
-def decisions_visible_to(membership: Membership | None, application: Application) -> QuerySet[GrantDecision]:
+def decisions_visible_to(membership: Membership | None, application: Application) -> QuerySet[Decision]:
     """The county sees decisions once approved (a proposal is IMDi's internal working paper);
     IMDi's roles see every proposal too."""
-    decisions = GrantDecision.objects.filter(case__application=application)
+    decisions = Decision.objects.filter(case__application=application)
     if membership is not None and membership.role in IMDI_ROLES:
         return decisions
-    return decisions.filter(state=GrantDecision.State.APPROVED)
+    return decisions.filter(state=Decision.State.APPROVED)
 
 
-def get_decision_for(membership: Membership | None, application: Application, pk: int) -> GrantDecision:
+def get_decision_for(membership: Membership | None, application: Application, pk: int) -> Decision:
     """A decision of an application the membership may see (``get_application_for`` first): a
     county's own approved decisions; another county's, or a proposal, is a 404."""
     return get_object_or_404(
@@ -146,42 +119,10 @@ def get_decision_for(membership: Membership | None, application: Application, pk
     )
 
 
-# The case history a county sees: its own steps and the ones that concern it, not IMDi's
-# internal work (assignment, impartiality, assessment, allocation, proposals).
-COUNTY_VISIBLE_CASE_ACTIONS = frozenset(
-    {
-        "decision.approved",
-        "letter.issued",
-        "letter.opened",
-        "decision.accepted",
-        "payment.registered",
-        "appeal.filed",
-        "appeal.reversed",
-        "appeal.forwarded",
-        "appeal.decided",
-        # The follow-up (reporting): the county's own report steps and IMDi's answers to them.
-        "report.started",
-        "report.saved",
-        "report.accounts_file",
-        "report.attachment_added",
-        "report.attachment_removed",
-        "report.accounts_approved",
-        "report.submitted",
-        "report.returned",
-        "report.approved",
-        "carry_over.approved",
-        "carry_over.applied",
-        "repayment.notice_sent",
-        "repayment.commented",
-        "repayment.claimed",
-        "repayment.recorded",
-        "repayment.cancelled",
-    }
-)
-
-
 def visible_history(membership: Membership | None, events: QuerySet) -> QuerySet:
-    """Filter an application's events for the membership: IMDi sees all, the county its part."""
+    """Filter an application's events for the membership: IMDi sees all, the county its own steps
+    and the ones that concern it (the actions registered with ``county=True``), not IMDi's internal
+    work (assignment, impartiality, assessment, allocation, proposals)."""
     if membership is not None and membership.role in IMDI_ROLES:
         return events
-    return events.filter(Q(action__startswith="application.") | Q(action__in=COUNTY_VISIBLE_CASE_ACTIONS))
+    return events.filter(action__in=county_visible_actions())

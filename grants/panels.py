@@ -1,12 +1,12 @@
-"""Dashboard panels: what a county can apply for and its applications; the calls IMDi runs and what
-has been submitted."""
+"""Every dashboard panel of grants: what a county can apply for, its applications and decisions; the
+calls IMDi runs, what has been submitted and what waits for IMDi's caseworkers."""
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from grants.access import applications_for
 from grants.models import Application, Call, Case, Decision, Letter
-from portal import access
+from portal.access import can_confirm_for
 from portal.dashboard import register
 from portal.models import Role
 
@@ -44,7 +44,7 @@ def county_applications(request):
         .order_by("-call__year", "-updated_at")[:20]
     )
     awaiting = [a for a in applications if a.state == Application.State.AWAITING_CONFIRMATION]
-    may_confirm = bool(awaiting) and bool(access.can_confirm_for(request.user, membership.organisation, timezone.now()))
+    may_confirm = bool(awaiting) and bool(can_confirm_for(request.user, membership.organisation, timezone.now()))
     return {"applications": applications, "awaiting": awaiting if may_confirm else []}
 
 
@@ -80,9 +80,7 @@ def casework_overview(request):
         "failed_letters": list(
             Letter.objects.filter(status=Letter.Status.FAILED).select_related("decision__case__application")[:20]
         ),
-        "payments_due": Decision.objects.filter(
-            kind=Decision.Kind.GRANT, state=Decision.State.APPROVED, reversed_at__isnull=True, paid__lt=F("amount")
-        ).count(),
+        "payments_due": Decision.objects.payments_due().count(),
         "states": [(state, label, counts.get(state, 0)) for state, label in Case.State.choices],
     }
 
@@ -91,11 +89,8 @@ def casework_overview(request):
 def county_decisions(request):
     """The county's decisions: a grant to accept, a dismissal that can be appealed."""
     decisions = list(
-        Decision.objects.filter(
-            case__application__organisation=request.membership.organisation,
-            state=Decision.State.APPROVED,
-            reversed_at__isnull=True,
-        )
+        Decision.objects.in_force()
+        .filter(case__application__organisation=request.membership.organisation)
         .select_related("case__application__call")
         .order_by("-approved_at")[:20]
     )

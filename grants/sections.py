@@ -1,4 +1,5 @@
-"""The sections of an application, and what is still missing before it can be sent (R6–R11)."""
+"""The sections of an application, the fields each one asks for (the forms read them here), and
+what is still missing before the application can be sent (R6–R11)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from grants import forms
 from grants.models import Application, PartnerKind
 
 
@@ -15,23 +15,47 @@ from grants.models import Application, PartnerKind
 class Section:
     slug: str
     title: str
-    form_class: type | None  # None: a section with its own page (agreements)
+    fields: tuple[str, ...]  # the Application fields the section's form edits, in order; () has its own page
 
     @property
-    def has_form(self) -> bool:  # templates would call form_class
-        return self.form_class is not None
+    def has_form(self) -> bool:
+        return bool(self.fields)
 
 
 SECTIONS: list[Section] = [
-    Section("prosjekt", gettext_lazy("Prosjektet"), forms.ProjectForm),
-    Section("avtaler", gettext_lazy("Samarbeidspartnere og avtaler"), None),
-    Section("justeringer", gettext_lazy("Justeringer"), forms.AdjustmentsForm),
-    Section("erfaringsdeling", gettext_lazy("Erfaringsdeling og overføringsverdi"), forms.ExperienceForm),
-    Section("budsjett", gettext_lazy("Budsjett"), forms.BudgetForm),
-    Section("overforing", gettext_lazy("Overføring av ubrukte midler"), forms.CarryOverForm),
-    Section("kontakt", gettext_lazy("Kontaktperson"), forms.ContactForm),
+    Section(
+        "prosjekt",
+        gettext_lazy("Prosjektet"),
+        (
+            "title",
+            "summary",
+            "cooperation_model",
+            "participants_planned",
+            "recruitment",
+            "follow_up",
+            "period_start",
+            "period_end",
+        ),
+    ),
+    Section("avtaler", gettext_lazy("Samarbeidspartnere og avtaler"), ()),  # grants.views.agreements
+    Section("justeringer", gettext_lazy("Justeringer"), ("has_adjustments", "adjustments")),
+    Section(
+        "erfaringsdeling",
+        gettext_lazy("Erfaringsdeling og overføringsverdi"),
+        ("commits_to_sharing", "experience_sharing", "transfer_value"),
+    ),
+    Section("budsjett", gettext_lazy("Budsjett"), ("declares_no_running_costs",)),  # and the budget lines
+    Section(
+        "overforing", gettext_lazy("Overføring av ubrukte midler"), ("carry_over_amount", "carry_over_explanation")
+    ),
+    Section("kontakt", gettext_lazy("Kontaktperson"), ("contact_name", "contact_email", "contact_phone")),
 ]
 BY_SLUG = {s.slug: s for s in SECTIONS}
+
+
+def section_fields(section: str) -> list[str]:
+    """The Application fields that section ``section`` edits (none for the agreements' own page)."""
+    return list(BY_SLUG[section].fields)
 
 
 @dataclass(frozen=True)
@@ -42,7 +66,7 @@ class Missing:
 
 
 REQUIRED_FIELDS = {
-    "prosjekt": list(forms.ProjectForm._meta.fields),  # every question about the project
+    "prosjekt": section_fields("prosjekt"),  # every question about the project
     "erfaringsdeling": ["experience_sharing", "transfer_value"],
     "kontakt": ["contact_name", "contact_email", "contact_phone"],
 }
@@ -53,70 +77,84 @@ def _label(field: str) -> str:
     return label[:1].upper() + label[1:]
 
 
+def _need(section: str, field: str, message: str) -> Missing:
+    return Missing(section, f"id_{field}", message)
+
+
+def _unanswered(section: str, application: Application, *, text_only: bool = True) -> list[Missing]:
+    """The required fields of ``section`` left empty (for text fields: only blanks)."""
+
+    def empty(value) -> bool:
+        return not value.strip() if text_only else value in (None, "")
+
+    return [
+        _need(section, field, _("%(field)s mangler.") % {"field": _label(field)})
+        for field in REQUIRED_FIELDS[section]
+        if empty(getattr(application, field))
+    ]
+
+
+def _missing_agreements(agreements) -> list[Missing]:
+    kinds = {a.partner_kind for a in agreements}
+    return [
+        Missing(
+            "avtaler",
+            "id_partner_kind",
+            _("Det mangler en samarbeidsavtale med %(kind)s.")
+            % {"kind": kind.label if kind == PartnerKind.NAV else kind.label.lower()},
+        )
+        for kind in PartnerKind
+        if kind not in kinds
+    ]
+
+
+def _missing_adjustments(application: Application) -> list[Missing]:
+    if application.has_adjustments is None:
+        # Radio buttons: the first one is where the link lands.
+        message = _("Svar på om dere har justert avtaler eller planlagt aktivitet.")
+        return [Missing("justeringer", "id_has_adjustments_0", message)]
+    if application.has_adjustments and not application.adjustments.strip():
+        return [_need("justeringer", "adjustments", _("Beskriv og begrunn justeringene."))]
+    return []
+
+
+def _missing_sharing(application: Application) -> list[Missing]:
+    result = []
+    if not application.commits_to_sharing:
+        message = _("Dere må forplikte dere til erfaringsdeling og evaluering.")
+        result.append(_need("erfaringsdeling", "commits_to_sharing", message))
+    return result + _unanswered("erfaringsdeling", application)
+
+
+def _missing_budget(application: Application, budget_lines) -> list[Missing]:
+    result = []
+    if not budget_lines or sum(line.amount for line in budget_lines) <= 0:
+        result.append(Missing("budsjett", "id_lines-0-amount", _("Budsjettet har ingen beløp.")))
+    if not application.declares_no_running_costs:
+        message = _("Bekreft at budsjettet ikke dekker ordinær drift eller investeringer.")
+        result.append(_need("budsjett", "declares_no_running_costs", message))
+    if application.carry_over_amount and not application.carry_over_explanation.strip():
+        result.append(_need("overforing", "carry_over_explanation", _("Forklar overføringen av ubrukte midler.")))
+    return result
+
+
 def missing(application: Application, *, agreements=None, budget_lines=None) -> list[Missing]:
     """Everything that must be answered before the application can be sent, in section order.
 
     ``agreements`` and ``budget_lines`` may be passed when the caller has them already.
     """
-    result: list[Missing] = []
-
-    def need(section: str, field: str, message: str) -> None:
-        result.append(Missing(section, f"id_{field}", message))
-
-    for field in REQUIRED_FIELDS["prosjekt"]:
-        if getattr(application, field) in (None, ""):
-            need("prosjekt", field, _("%(field)s mangler.") % {"field": _label(field)})
-
     if agreements is None:
         agreements = list(application.active_agreements())
-    kinds = {a.partner_kind for a in agreements}
-    for kind in PartnerKind:
-        if kind not in kinds:
-            result.append(
-                Missing(
-                    "avtaler",
-                    "id_partner_kind",
-                    _("Det mangler en samarbeidsavtale med %(kind)s.")
-                    % {"kind": kind.label if kind == PartnerKind.NAV else kind.label.lower()},
-                )
-            )
-
-    if application.has_adjustments is None:
-        # Radio buttons: the first one is where the link lands.
-        result.append(
-            Missing(
-                "justeringer",
-                "id_has_adjustments_0",
-                _("Svar på om dere har justert avtaler eller planlagt aktivitet."),
-            )
-        )
-    elif application.has_adjustments and not application.adjustments.strip():
-        need("justeringer", "adjustments", _("Beskriv og begrunn justeringene."))
-
-    if not application.commits_to_sharing:
-        need("erfaringsdeling", "commits_to_sharing", _("Dere må forplikte dere til erfaringsdeling og evaluering."))
-    for field in REQUIRED_FIELDS["erfaringsdeling"]:
-        if not getattr(application, field).strip():
-            need("erfaringsdeling", field, _("%(field)s mangler.") % {"field": _label(field)})
-
     if budget_lines is None:
         budget_lines = list(application.budget_lines.all())
-    if not budget_lines or sum(line.amount for line in budget_lines) <= 0:
-        result.append(Missing("budsjett", "id_lines-0-amount", _("Budsjettet har ingen beløp.")))
-    if not application.declares_no_running_costs:
-        need(
-            "budsjett",
-            "declares_no_running_costs",
-            _("Bekreft at budsjettet ikke dekker ordinær drift eller investeringer."),
-        )
-
-    if application.carry_over_amount and not application.carry_over_explanation.strip():
-        need("overforing", "carry_over_explanation", _("Forklar overføringen av ubrukte midler."))
-
-    for field in REQUIRED_FIELDS["kontakt"]:
-        if not getattr(application, field).strip():
-            need("kontakt", field, _("%(field)s mangler.") % {"field": _label(field)})
-    return result
+    return [
+        *_unanswered("prosjekt", application, text_only=False),  # numbers and dates too
+        *_missing_agreements(agreements),
+        *_missing_adjustments(application),
+        *_missing_sharing(application),
+        *_missing_budget(application, budget_lines),  # and the carry-over, which follows the budget
+        *_unanswered("kontakt", application),
+    ]
 
 
 def progress(application: Application, missing_items: list[Missing]) -> list[dict]:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-OSLO = ZoneInfo("Europe/Oslo")
+from portal.formats import OSLO
 
 IMDI = {
     "name": "Integrerings- og mangfoldsdirektoratet (IMDi)",

@@ -1,4 +1,5 @@
-"""Background work for applications: e-mail to the people who must act, and the receipt.
+"""Grants' background work (every @shared_task of the app): e-mail to the people who must act on an
+application, the receipt, and the decision letter.
 
 Tasks take ids, load what they need and can run twice without doing the work twice.
 """
@@ -8,27 +9,25 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from grants import letters, receipts
 from grants.models import Application
-from portal import access
-from portal.mail import send_once
+from portal.access import confirmers_for
+from portal.mail import compose, send_once
 from portal.models import User
 
 
 def _send(template: str, application: Application, recipients: list[User], **context) -> None:
-    """One e-mail per recipient, in the county's written standard."""
-    url = settings.SITE_URL + reverse("application_detail", args=[application.pk])
-    with translation.override(application.organisation.written_standard or "nb"):
-        for user in recipients:
-            context.update({"application": application, "user": user, "url": url})
-            subject = render_to_string(f"grants/email/{template}_subject.txt", context).strip()
-            body = render_to_string(f"grants/email/{template}.txt", context)
-            send_mail(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, None, [user.email])
+    """One e-mail per recipient (it greets them by name), in the county's written standard."""
+    url = receipts.application_url(application)
+    for user in recipients:
+        compose(
+            f"grants/email/{template}",
+            to=[user.email],
+            context={**context, "application": application, "user": user, "url": url},
+            language=application.organisation.written_standard,
+        ).send()
 
 
 @shared_task
@@ -39,7 +38,7 @@ def notify_confirmers(application_id: int) -> None:
 
     def send() -> None:
         application = Application.objects.select_related("organisation", "call", "sent_by").get(pk=application_id)
-        _send("awaiting_confirmation", application, access.confirmers_for(application.organisation, timezone.now()))
+        _send("awaiting_confirmation", application, confirmers_for(application.organisation, timezone.now()))
 
     send_once(waiting, "confirmers_notified_at", send)
 
@@ -61,7 +60,7 @@ def notify_withdrawn(application_id: int, submission_id: int) -> None:
     sent and confirmed again."""
     application = Application.objects.select_related("organisation", "call").get(pk=application_id)
     submission = application.submissions.select_related("confirmed_by", "withdrawn_by").get(pk=submission_id)
-    recipients = {user.pk: user for user in access.confirmers_for(application.organisation, timezone.now())}
+    recipients = {user.pk: user for user in confirmers_for(application.organisation, timezone.now())}
     if submission.confirmed_by.is_active:
         recipients[submission.confirmed_by.pk] = submission.confirmed_by
     recipients.pop(submission.withdrawn_by_id, None)
@@ -79,16 +78,12 @@ def notify_returned(application_id: int) -> None:
 @shared_task(acks_late=True)
 def render_receipt(submission_id: int) -> None:
     """Make the receipt PDF of a submission and e-mail it (idempotent: see grants.receipts)."""
-    from grants import receipts
-
     receipts.receipt_issue(submission_id)
 
 
 @shared_task
 def sweep_receipts() -> None:
     """Send again what was never sent (broker down) or failed: the pending row is the truth."""
-    from grants import receipts
-
     for submission_id in receipts.unfinished_receipts():
         render_receipt.delay(submission_id)
 
@@ -96,17 +91,13 @@ def sweep_receipts() -> None:
 @shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=2, retry_backoff=30, retry_jitter=True)
 def render_letter(letter_id: int) -> None:
     """Render a decision letter, store it once and tell the county (idempotent: see grants.letters).
-    A failure is retried twice here, then by the sweep until ``letters.MAX_ATTEMPTS``; it stays
+    A failure is retried twice here, then by the sweep until ``portal.documents.MAX_ATTEMPTS``; it stays
     visible to caseworkers, who can also ask for a new attempt."""
-    from grants import letters
-
     letters.letter_issue(letter_id)
 
 
 @shared_task
 def sweep_letters() -> None:
     """Render again what was never rendered (broker down) or failed: the pending row is the truth."""
-    from grants import letters
-
     for letter_id in letters.unfinished_letters():
         render_letter.delay(letter_id)

@@ -16,10 +16,6 @@ from django.utils.translation import gettext as _
 from portal.models import COUNTY_ROLES, IMDI_ROLES, Delegation, Membership, Organisation, Role, User
 from portal.rules import Verdict, allow, deny
 
-# Until grants and reporting import it from portal.rules (kept for the move only).
-Decision = Verdict
-
-
 # --- Roles ------------------------------------------------------------------------------------
 
 
@@ -145,30 +141,6 @@ def confirmers_for(organisation: Organisation, at) -> list[User]:
         memberships__role__in=COUNTY_ROLES,
     )
     return list((directors | delegates).distinct().order_by("full_name"))
-
-
-# --- Calls ------------------------------------------------------------------------------------
-
-
-def can_apply(membership: Membership | None, call, at, *, deadline=None) -> Verdict:
-    """May the active membership's organisation apply to ``call`` now (R3, R4)?
-
-    ``deadline`` is the county's own deadline when IMDi has extended it (``grants`` knows that).
-    """
-    if membership is None or membership.role not in COUNTY_ROLES:
-        return deny(_("Bare ansatte i en fylkeskommune kan søke."))
-    # .all() uses the page's prefetched list when there is one
-    if not any(org.pk == membership.organisation_id for org in call.eligible_organisations.all()):
-        return deny(
-            _("%(org)s kan ikke søke på denne utlysningen. Bare fylkeskommunene som deltar i forsøket, kan søke.")
-            % {"org": membership.organisation.name}
-        )
-    deadline = max(deadline or call.application_deadline, call.application_deadline)
-    if not call.is_published or at < call.opens_at:
-        return deny(_("Utlysningen er ikke åpnet ennå."))
-    if at >= deadline:
-        return deny(_("Søknadsfristen er ute."))
-    return allow(_("%(org)s kan søke.") % {"org": membership.organisation.name})
 
 
 # --- Audit log --------------------------------------------------------------------------------

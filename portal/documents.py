@@ -35,7 +35,7 @@ class Document:
     status: str
     ready: str
     failed: str
-    unfinished: tuple[str, ...]  # the statuses that still need the document made
+    to_make: tuple[str, ...]  # the statuses that still need the document made
     notified: str  # when the e-mail saying it is ready was claimed
     attempts: str | None = None
     error: str | None = None
@@ -79,7 +79,7 @@ class Document:
     def unfinished(self, rows: QuerySet, *, since: str) -> list[int]:
         """The ids of ``rows`` whose document was never made (or failed, fewer than MAX_ATTEMPTS times)
         or never announced, where ``since`` (a time field) is older than the sweep's grace."""
-        need_making = Q(**{f"{self.status}__in": self.unfinished})
+        need_making = Q(**{f"{self.status}__in": self.to_make})
         if self.attempts:
             need_making &= Q(**{f"{self.attempts}__lt": MAX_ATTEMPTS})
         need_telling = Q(**{self.status: self.ready, f"{self.notified}__isnull": True})

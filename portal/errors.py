@@ -2,7 +2,7 @@
 
 import sys
 
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError, NotSupportedError, ProgrammingError
 from django.http import HttpResponse
 from django.template import loader
 
@@ -16,6 +16,4 @@ def server_error(request):
 
 
 def _is_programming_error(exception) -> bool:
-    from django.db import DataError, IntegrityError, NotSupportedError, ProgrammingError
-
     return isinstance(exception, (DataError, IntegrityError, NotSupportedError, ProgrammingError))

@@ -3,7 +3,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from grants.views import calls as grants_views
 from portal import views
 from portal.admin_site import use_portal_login
 
@@ -16,8 +15,6 @@ urlpatterns = [
     path("fullmakter/<int:pk>/", views.delegation_detail, name="delegation_detail"),
     path("fullmakter/<int:pk>/trekk-tilbake/", views.delegation_revoke, name="delegation_revoke"),
     path("hendelseslogg/", views.audit_log, name="audit_log"),
-    path("utlysninger/", grants_views.call_list, name="call_list"),
-    path("utlysninger/<int:pk>/", grants_views.call_detail, name="call_detail"),
     path("", include("grants.urls")),
     path("", include("reporting.urls")),
     path("konto/okt/forleng/", views.session_extend, name="session_extend"),

@@ -1,22 +1,35 @@
-import re
+"""Norwegian numbers, checked by python-stdnum (``stdnum.no``): organisation numbers (mod-11) and
+bank account numbers (11 digits, mod-11)."""
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-
-ORGNR_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
+from stdnum import exceptions as stdnum_errors
+from stdnum.no import kontonr, orgnr
+from stdnum.util import isdigits
 
 
 def orgnr_check_digit(first_eight: str) -> int | None:
-    """The mod-11 check digit of a Norwegian organisation number, or None if none is possible."""
-    remainder = sum(int(d) * w for d, w in zip(first_eight, ORGNR_WEIGHTS, strict=True)) % 11
-    digit = 0 if remainder == 0 else 11 - remainder
-    return None if digit == 10 else digit
+    """The mod-11 check digit that makes ``first_eight`` an organisation number, or None if none does."""
+    return next((digit for digit in range(10) if orgnr.is_valid(f"{first_eight}{digit}")), None)
 
 
 def validate_orgnr(value: str) -> None:
-    if not re.fullmatch(r"[0-9]{9}", value):
+    if len(value) != 9 or not isdigits(value):
         raise ValidationError(_("Organisasjonsnummeret må ha ni sifre."), code="orgnr_format")
-    if orgnr_check_digit(value[:8]) != int(value[8]):
+    if not orgnr.is_valid(value):
         raise ValidationError(
             _("Organisasjonsnummeret er ikke gyldig: kontrollsifferet stemmer ikke."), code="orgnr_check"
         )
+
+
+def normalise_account_number(value: str | None) -> str | None:
+    """A Norwegian bank account number (11 digits, mod-11 check digit) as ``1234.56.78903``, or None
+    when it is not one. Spaces and dots may separate the digits; only the digits 0-9 count."""
+    text = "".join((value or "").split())
+    if len(text.replace(".", "")) != 11:
+        return None
+    try:
+        number = kontonr.validate(text)
+    except stdnum_errors.ValidationError:
+        return None
+    return kontonr.format(number) if len(number) == 11 else None

@@ -5,15 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class ReportingConfig(AppConfig):
     """Annual reports, accounts, carry-over, repayment, reminders, exports and statistics.
 
-    Each area is one module (reports, followup, reminders, exports, statistics, casefile) with its
-    services; importing it registers its dashboard panels and history labels.
+    ``ready`` registers the workflow tables and audit actions, the dashboard panels and the Celery
+    tasks, and the carry-over that a new application to a call takes from last year's report.
     """
 
     name = "reporting"
     verbose_name = _("Oppfølging: rapporter og regnskap")
 
     def ready(self):
-        from importlib import import_module
+        from grants.services import APPLICATION_PREFILLS
+        from reporting import panels, tasks, workflows  # noqa: F401  (register the panels, tasks, tables, actions)
+        from reporting.services.review import carry_over_prefill
 
-        for area in ("reports", "followup", "reminders", "exports", "statistics", "casefile"):
-            import_module(f"reporting.{area}")
+        if carry_over_prefill not in APPLICATION_PREFILLS:
+            APPLICATION_PREFILLS.append(carry_over_prefill)

@@ -34,14 +34,12 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
-from django.utils.translation import gettext_lazy as _
 
-from grants.access import can_view_cases, submitted_agreement_ids
+from grants.access import submitted_agreement_ids
 from grants.models import (
     Appeal,
     Case,
@@ -52,22 +50,18 @@ from grants.models import (
     ImpartialityDeclaration,
     Submission,
 )
-from portal.access import Decision as Permission
-from portal.audit import Actor, object_key, record
-from portal.models import AuditEvent, Membership
-from portal.templatetags.portal_tags import register_labels
+from portal.audit import object_key
+from portal.formats import OSLO
+from portal.models import AuditEvent
 from reporting.casefile_records import (
-    OSLO,
     accounts_csv,
     appeal_data,
-    carry_over_of,
     case_data,
     claim_data,
     decision_data,
     history_csv,
     letter_of,
     report_data,
-    role_name,
     to_json,
     when,
 )
@@ -75,20 +69,13 @@ from reporting.models import AnnualReport, RepaymentClaim
 
 SPOOL_BYTES = 8 * 1024 * 1024
 CHUNK_BYTES = 256 * 1024
-EXPORTED = "case.file_exported"
-
-register_labels(actions={EXPORTED: _("Saksmappen ble lastet ned")})
+EXPORTED = "case.file_exported"  # the audit action of services.casefile.case_file_export
 
 KIND_SLUGS = {
     Decision.Kind.GRANT: "tilskudd",
     Decision.Kind.REJECTION: "avslag",
     Decision.Kind.DISMISSAL: "avvisning",
 }
-
-
-def can_export_case_file(membership: Membership | None) -> Permission:
-    """IMDi's roles read every case, and so may take it with them; an auditor's export is a read."""
-    return can_view_cases(membership)
 
 
 def safe_name(name: str) -> str:
@@ -220,7 +207,7 @@ def history(case: Case):
     objects = [application, case, *case.decisions.all(), *case.appeals.all(), *case.annual_reports.all()]
     objects += [*case.repayment_claims.all(), *application.submissions.all()]
     objects += [d.letter for d in case.decisions.all() if letter_of(d) is not None]
-    objects += [r.carry_over for r in case.annual_reports.all() if carry_over_of(r) is not None]
+    objects += [r.carry_over for r in case.annual_reports.all() if r.carry_over_or_none is not None]
     for obj in objects:
         object_type, object_id = object_key(obj)
         keys.setdefault(object_type, []).append(object_id)
@@ -232,20 +219,14 @@ def history(case: Case):
     return AuditEvent.objects.filter(where).select_related("organisation").order_by("at", "id")
 
 
-def entries(case: Case) -> list[Entry]:
+def _application_entries(case: Case, submissions: list[Submission]) -> list[Entry]:
     application = case.application
-    submissions = list(application.submissions.all())
     found: list[Entry] = [Entry("sak.json", to_json(case_data(case, submissions)))]
     for submission in submissions:
         found.append(Entry(f"soknad/innsending-{submission.number}.json", to_json(submission.snapshot)))
         if submission.receipt:
-            found.append(
-                Entry(
-                    f"soknad/kvittering-{submission.number}.pdf",
-                    file=submission.receipt,
-                    stored_sha256=submission.receipt_sha256,
-                )
-            )
+            path = f"soknad/kvittering-{submission.number}.pdf"
+            found.append(Entry(path, file=submission.receipt, stored_sha256=submission.receipt_sha256))
     for agreement in CooperationAgreement.objects.filter(
         application=application, pk__in=submitted_agreement_ids(application)
     ).order_by("pk"):
@@ -257,6 +238,11 @@ def entries(case: Case) -> list[Entry]:
                 note=f"fjernet fra utkastet {when(agreement.removed_at)}" if agreement.removed_at else "",
             )
         )
+    return found
+
+
+def _decision_entries(case: Case) -> list[Entry]:
+    found: list[Entry] = []
     for decision in case.decisions.all():
         kind = KIND_SLUGS.get(decision.kind, decision.kind)
         found.append(Entry(f"vedtak/{decision.pk}-{kind}.json", to_json(decision_data(decision))))
@@ -268,6 +254,11 @@ def entries(case: Case) -> list[Entry]:
         for attachment in appeal.attachments.all():
             path = f"klager/{appeal.pk}/vedlegg/{attachment.pk}-{safe_name(attachment.original_name)}"
             found.append(Entry(path, file=attachment.file, stored_sha256=attachment.sha256))
+    return found
+
+
+def _report_entries(case: Case) -> list[Entry]:
+    found: list[Entry] = []
     for report in case.annual_reports.all():
         folder = f"rapport/{report.pk}"
         found.append(Entry(f"{folder}/rapport.json", to_json(report_data(report))))
@@ -292,6 +283,14 @@ def entries(case: Case) -> list[Entry]:
             found.append(
                 Entry(f"tilbakebetaling/{claim.pk}-kravbrev.pdf", file=claim.letter, stored_sha256=claim.letter_sha256)
             )
+    return found
+
+
+def entries(case: Case) -> list[Entry]:
+    """Every file of the archive but the manifest, sorted by path."""
+    found = _application_entries(case, list(case.application.submissions.all()))
+    found += _decision_entries(case)
+    found += _report_entries(case)
     found.append(Entry("historikk.csv", history_csv(history(case))))
     return sorted(found, key=lambda entry: entry.path)
 
@@ -377,26 +376,3 @@ def build_case_file(case: Case, *, generated_by: str = "") -> tuple[IO[bytes], s
     """The case file as an open file (at its start) and its file name."""
     result = build(load_case(case.pk), generated_by=generated_by)
     return result.file, result.filename
-
-
-def case_file_export(*, actor: Actor, case_id: int) -> CaseFile:
-    """Build the case file for ``actor`` and record that it was taken out, with the ZIP's SHA-256."""
-    can_export_case_file(actor.membership).or_403()
-    case = load_case(case_id)
-    by = actor.label if actor.membership is None else f"{actor.label}, {role_name(actor.role)}"
-    result = build(case, generated_by=by)
-    with transaction.atomic():
-        record(
-            actor=actor,
-            action=EXPORTED,
-            obj=case.application,
-            subject_organisation=case.application.organisation,
-            changes={
-                "filnavn": result.filename,
-                "sha256": result.sha256,
-                "filer": len(result.lines),
-                "avvik": len(result.mismatches),
-                "mangler": len(result.missing),
-            },
-        )
-    return result

@@ -8,19 +8,17 @@ import csv
 import io
 import json
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import Appeal, Case, Decision, Letter, Submission
+from portal.audit import action_label
+from portal.formats import OSLO, ZERO
 from portal.models import Role, User
-from portal.templatetags.portal_tags import action_label
 from reporting.export_files import FORMULA_STARTS
-from reporting.models import ZERO, AnnualReport, RepaymentClaim
-
-OSLO = ZoneInfo("Europe/Oslo")
+from reporting.models import AnnualReport, CarryOver, RepaymentClaim
 
 HISTORY_COLUMNS = [
     _("Tidspunkt"),
@@ -78,11 +76,16 @@ def letter_of(decision: Decision) -> Letter | None:
         return None
 
 
-def carry_over_of(report: AnnualReport):
-    try:
-        return report.carry_over
-    except AnnualReport.carry_over.RelatedObjectDoesNotExist:
-        return None
+def _declarations(case: Case) -> list[dict]:
+    return [
+        {
+            "saksbehandler": person(d.user),
+            "inhabil": d.disqualified,
+            "begrunnelse": d.reason,
+            "erklært": when(d.declared_at),
+        }
+        for d in case.declarations.all()
+    ]
 
 
 def case_data(case: Case, submissions: list[Submission]) -> dict:
@@ -108,15 +111,7 @@ def case_data(case: Case, submissions: list[Submission]) -> dict:
         "vurdert": when(case.assessed_at),
         "vurdert_av": person(case.assessed_by),
         "fordelt": case.allocated,
-        "habilitetserklæringer": [
-            {
-                "saksbehandler": person(d.user),
-                "inhabil": d.disqualified,
-                "begrunnelse": d.reason,
-                "erklært": when(d.declared_at),
-            }
-            for d in case.declarations.all()
-        ],
+        "habilitetserklæringer": _declarations(case),
         "poeng": [{"kriterium": str(s.criterion), "poeng": s.score, "kommentar": s.comment} for s in case.scores.all()],
         "budsjettlinjer_vurdert": [
             {
@@ -238,7 +233,6 @@ def appeal_data(appeal: Appeal) -> dict:
 def report_data(report: AnnualReport) -> dict:
     lines = list(report.lines.all())
     spent = sum((line.spent for line in lines), start=ZERO)
-    carry_over = carry_over_of(report)
     return {
         "rapport": report.pk,
         "vedtak": report.decision_id,
@@ -279,30 +273,38 @@ def report_data(report: AnnualReport) -> dict:
         "opprettet_av": person(report.created_by),
         "opprettet": when(report.created_at),
         "sist_endret": when(report.updated_at),
-        "overføring": None
-        if carry_over is None
-        else {
-            "til_år": carry_over.to_year,
-            "beløp": carry_over.amount,
-            "godkjent_av": person(carry_over.approved_by),
-            "godkjent": when(carry_over.approved_at),
-            "søknad": carry_over.application_id,
-        },
-        "vedlegg": [
-            {
-                "id": a.pk,
-                "filnavn": a.original_name,
-                "beskrivelse": a.description,
-                "filtype": a.content_type,
-                "størrelse": a.size,
-                "sha256": a.sha256,
-                "lastet_opp_av": person(a.uploaded_by),
-                "lastet_opp": when(a.uploaded_at),
-                "fjernet": when(a.removed_at),
-            }
-            for a in report.attachments.all()
-        ],
+        "overføring": _carry_over_data(report.carry_over_or_none),
+        "vedlegg": _attachments_data(report),
     }
+
+
+def _carry_over_data(carry_over: CarryOver | None) -> dict | None:
+    if carry_over is None:
+        return None
+    return {
+        "til_år": carry_over.to_year,
+        "beløp": carry_over.amount,
+        "godkjent_av": person(carry_over.approved_by),
+        "godkjent": when(carry_over.approved_at),
+        "søknad": carry_over.application_id,
+    }
+
+
+def _attachments_data(report: AnnualReport) -> list[dict]:
+    return [
+        {
+            "id": a.pk,
+            "filnavn": a.original_name,
+            "beskrivelse": a.description,
+            "filtype": a.content_type,
+            "størrelse": a.size,
+            "sha256": a.sha256,
+            "lastet_opp_av": person(a.uploaded_by),
+            "lastet_opp": when(a.uploaded_at),
+            "fjernet": when(a.removed_at),
+        }
+        for a in report.attachments.all()
+    ]
 
 
 def accounts_csv(report: AnnualReport) -> bytes:

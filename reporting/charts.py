@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from portal.templatetags.portal_tags import NBSP, kr
+from portal.formats import NBSP, kr
 
 WIDTH = 760
 LABEL_WIDTH = 210  # the row labels, right-aligned against the bars
@@ -135,6 +135,50 @@ def _value(item, key: str) -> Decimal:
     return Decimal(value or 0)
 
 
+def _styles(chart_id: str, count: int) -> tuple[Style, ...]:
+    return tuple(
+        Style(
+            index=i,
+            colour=STYLES[i]["colour"],
+            pattern=STYLES[i]["pattern"],
+            fill=STYLES[i]["colour"] if STYLES[i]["pattern"] == "solid" else f"url(#{chart_id}-pattern-{i})",
+            pattern_id=f"{chart_id}-pattern-{i}",
+        )
+        for i in range(count)
+    )
+
+
+def _bars(y: int, series, row_values, styles, *, scale, label_width: int, fmt) -> tuple[Bar, ...]:
+    """One row's bars, from the top ``y``; ``scale`` turns a value into a width."""
+    bars = []
+    for i, (s, value) in enumerate(zip(series, row_values, strict=True)):
+        top = y + i * (BAR_HEIGHT + BAR_GAP)
+        bar_width = scale(value)
+        bars.append(
+            Bar(
+                series=s.label,
+                value=value,
+                text=fmt(value),
+                style=styles[i],
+                x=Decimal(label_width),
+                y=Decimal(top),
+                width=bar_width,
+                height=BAR_HEIGHT,
+                text_x=label_width + bar_width + 6,
+                text_y=_tenth(top + BAR_HEIGHT * Decimal("0.75")),
+            )
+        )
+    return tuple(bars)
+
+
+def _legend(series, styles) -> tuple[LegendItem, ...]:
+    legend, x = [], 0
+    for s, style in zip(series, styles, strict=True):
+        legend.append(LegendItem(s.label, style, Decimal(x), Decimal(x + 24)))
+        x += 24 + 8 * len(s.label) + 28
+    return tuple(legend)
+
+
 def bar_chart(
     *,
     chart_id: str,
@@ -153,47 +197,21 @@ def bar_chart(
     table takes a smaller ``width`` (its text then stays readable in the narrower column)."""
     if not 1 <= len(series) <= len(STYLES):
         raise ValueError(f"a chart has 1 to {len(STYLES)} series, not {len(series)}")
-    styles = tuple(
-        Style(
-            index=i,
-            colour=STYLES[i]["colour"],
-            pattern=STYLES[i]["pattern"],
-            fill=STYLES[i]["colour"] if STYLES[i]["pattern"] == "solid" else f"url(#{chart_id}-pattern-{i})",
-            pattern_id=f"{chart_id}-pattern-{i}",
-        )
-        for i in range(len(series))
-    )
+    styles = _styles(chart_id, len(series))
     values = [[max(_value(item, s.key), Decimal("0")) for s in series] for item in items]
     largest = max((v for row in values for v in row), default=Decimal("0"))
     area = Decimal(width - label_width - VALUE_SPACE)
+
+    def scale(value: Decimal) -> Decimal:
+        return _tenth(area * value / largest) if largest else Decimal("0")
+
     row_height = len(series) * BAR_HEIGHT + (len(series) - 1) * BAR_GAP
     rows, y = [], TOP
     for item, row_values in zip(items, values, strict=True):
-        bars = []
-        for i, (s, value) in enumerate(zip(series, row_values, strict=True)):
-            top = y + i * (BAR_HEIGHT + BAR_GAP)
-            bar_width = _tenth(area * value / largest) if largest else Decimal("0")
-            bars.append(
-                Bar(
-                    series=s.label,
-                    value=value,
-                    text=fmt(value),
-                    style=styles[i],
-                    x=Decimal(label_width),
-                    y=Decimal(top),
-                    width=bar_width,
-                    height=BAR_HEIGHT,
-                    text_x=label_width + bar_width + 6,
-                    text_y=_tenth(top + BAR_HEIGHT * Decimal("0.75")),
-                )
-            )
+        bars = _bars(y, series, row_values, styles, scale=scale, label_width=label_width, fmt=fmt)
         full = str(label(item))
-        rows.append(Row(_short(full), full, _tenth(y + row_height / 2 + 4), tuple(bars)))
+        rows.append(Row(_short(full), full, _tenth(y + row_height / 2 + 4), bars))
         y += row_height + ROW_GAP
-    legend, x = [], 0
-    for s, style in zip(series, styles, strict=True):
-        legend.append(LegendItem(s.label, style, Decimal(x), Decimal(x + 24)))
-        x += 24 + 8 * len(s.label) + 28
     height = max(y, TOP + ROW_GAP) + 4
     return BarChart(
         id=chart_id,
@@ -206,7 +224,7 @@ def bar_chart(
         axis_top=TOP - 4,
         axis_bottom=height - 8,
         label_x=label_width - 8,
-        legend=tuple(legend),
+        legend=_legend(series, styles),
         legend_y=6,
         styles=styles,
         rows=tuple(rows),

@@ -9,20 +9,30 @@ open claim per decision, and the two approvals of the accounts are by two differ
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import Application, Call, Case, CostCategory, Decision
 from grants.models.applications import AMOUNT, UPLOAD_EXTENSIONS, private_name
 from grants.models.calls import Scheme
+from portal.files import StoredFile
+from portal.formats import ZERO
 from portal.models import Organisation
 
 USER = settings.AUTH_USER_MODEL
-ZERO = Decimal("0")
+
+# The report's parts: its texts and its results (the accounts are AccountLine rows and the document).
+TEXT_FIELDS = ("cooperation_model", "cooperation_development", "activities", "use_of_grant")
+RESULT_FIELDS = ("participants_started", "participants_completed", "participants_certified", "participants_employed")
+SECTIONS = ("report", "results", "accounts")
+# The county gets at least this long to comment on a prior notice (fvl. § 16: "a time limit").
+MIN_COMMENT_DAYS = 14
 
 
 # Accounts documents may also be spreadsheets; exports are CSV or XLSX.
@@ -125,6 +135,13 @@ class AnnualReport(models.Model):
         return self.state in {self.State.DRAFT, self.State.RETURNED}
 
     @property
+    def carry_over_or_none(self) -> CarryOver | None:
+        try:
+            return self.carry_over
+        except CarryOver.DoesNotExist:
+            return None
+
+    @property
     def grant(self) -> Decimal:
         """What the county has received of the grant: what IMDi paid, not what it granted (a part
         not yet paid cannot be unused, carried over or claimed back)."""
@@ -194,27 +211,18 @@ class AccountsApproval(models.Model):
         return f"{self.get_capacity_display()}: {self.user}"
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(StoredFile):
     """Other documents the county attaches to the annual report (R20)."""
 
     report = models.ForeignKey(AnnualReport, on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(_("vedlegg"), upload_to=report_upload_to, max_length=200)
-    original_name = models.CharField(_("filnavn"), max_length=255)
-    content_type = models.CharField(_("filtype"), max_length=100)
-    size = models.PositiveIntegerField(_("størrelse (byte)"))
-    sha256 = models.CharField("SHA-256", max_length=64)
     description = models.CharField(_("beskrivelse"), max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("lastet opp"), auto_now_add=True)
     removed_at = models.DateTimeField(_("fjernet"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("vedlegg til årsrapporten")
         verbose_name_plural = _("vedlegg til årsrapporten")
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class CarryOver(models.Model):
@@ -332,6 +340,28 @@ class RepaymentClaim(models.Model):
     def __str__(self) -> str:
         return _("Krav om tilbakebetaling %(reference)s") % {"reference": self.reference}
 
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_CLAIM_STATES
+
+    def comments_open(self, today: dt.date | None = None) -> bool:
+        """The county may comment while the notice stands, until the deadline (inclusive, Oslo
+        time), once."""
+        today = today or timezone.localdate()
+        return self.state == self.State.NOTICE and self.commented_at is None and today <= self.comment_deadline
+
+    def ready_to_claim(self, today: dt.date | None = None) -> bool:
+        """The notice has had its answer: the county commented, or the deadline passed."""
+        today = today or timezone.localdate()
+        return self.state == self.State.NOTICE and (self.commented_at is not None or today > self.comment_deadline)
+
+
+OPEN_CLAIM_STATES = (RepaymentClaim.State.NOTICE, RepaymentClaim.State.CLAIMED)
+
+
+def earliest_comment_deadline(today: dt.date | None = None) -> dt.date:
+    return (today or timezone.localdate()) + dt.timedelta(days=MIN_COMMENT_DAYS)
+
 
 class ReminderKind(models.TextChoices):
     APPLICATION_DEADLINE = "application_deadline", _("Søknadsfristen nærmer seg")
@@ -423,3 +453,21 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset}.{self.format}"
+
+
+def accepted_grants():
+    """Grant decisions in force that the county has accepted: those that owe an annual report."""
+    return Decision.objects.filter(
+        kind=Decision.Kind.GRANT, state=Decision.State.APPROVED, reversed_at__isnull=True, accepted_at__isnull=False
+    )
+
+
+def overdue_reports(now: dt.datetime):
+    """Accepted grants whose report is missing or unsent (draft, returned) after its deadline."""
+    return accepted_grants().filter(
+        Q(annual_report__isnull=True, report_deadline__lt=now)
+        | Q(
+            annual_report__state__in=[AnnualReport.State.DRAFT, AnnualReport.State.RETURNED],
+            annual_report__deadline__lt=now,
+        )
+    )

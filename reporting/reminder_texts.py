@@ -1,19 +1,14 @@
 """The reminders' texts: the subject and body of each kind, which admins read and change in the
-portal (``reporting.views.reminders``), their placeholders and their defaults (in bokmål for every
-county). Placeholders use Python's format syntax, ``{call}``; an unknown one is left as written, so
+portal (``views.reminders``, ``services.reminders``), their placeholders and their defaults (in
+bokmål for every county). Placeholders use Python's format syntax, ``{call}``; an unknown one is left as written, so
 an admin's typo never stops the sweep (``reporting.reminders``)."""
 
 from __future__ import annotations
 
 import string
 
-from django.db import transaction
 from django.utils.translation import gettext, gettext_lazy
 
-from grants.services import Refused
-from portal import access, audit
-from portal.audit import Actor
-from portal.models import Role
 from reporting.models import ReminderKind, ReminderText
 
 K = ReminderKind
@@ -133,16 +128,6 @@ def text_problems(kind: str, text: str) -> str:
     return ""
 
 
-def can_read_texts(membership) -> access.Decision:
-    return access.has_role(membership, Role.ADMIN, Role.CASEWORKER, Role.AUDITOR)
-
-
-def can_change_texts(membership) -> access.Decision:
-    if not access.has_role(membership, Role.ADMIN):
-        return access.deny(gettext("Bare administratorer kan endre påminnelsestekstene."))
-    return access.forbid_writes_for_readers(membership)
-
-
 def text_for(kind: str) -> ReminderText:
     """The kind's text, or an unsaved one with the default wording when the row is missing."""
     found = ReminderText.objects.select_related("updated_by").filter(kind=kind).first()
@@ -150,31 +135,3 @@ def text_for(kind: str) -> ReminderText:
         subject, body = DEFAULT_TEXTS[kind]
         found = ReminderText(kind=kind, subject=subject, body=body)
     return found
-
-
-def reminder_text_change(*, actor: Actor, kind: str, subject: str, body: str) -> ReminderText:
-    """Change the subject and body of ``kind``'s reminder (admins only); the audit event keeps both
-    versions of what changed."""
-    can_change_texts(actor.membership).or_403()
-    if kind not in K.values:
-        raise Refused(gettext("Det finnes ingen slik påminnelse."))
-    for value in (subject, body):
-        problem = text_problems(kind, value)
-        if problem:
-            raise Refused(problem)
-    with transaction.atomic():
-        text = ReminderText.objects.select_for_update().filter(kind=kind).first()
-        if text is None:
-            default_subject, default_body = DEFAULT_TEXTS[kind]
-            text = ReminderText.objects.create(kind=kind, subject=default_subject, body=default_body)
-        changes = {
-            name: [getattr(text, name), new]
-            for name, new in (("subject", subject), ("body", body))
-            if getattr(text, name) != new
-        }
-        if not changes:
-            return text
-        text.subject, text.body, text.updated_by = subject, body, actor.user
-        text.save(update_fields=["subject", "body", "updated_by", "updated_at"])
-        audit.record(actor=actor, action="reminder_text.changed", obj=text, changes=changes)
-    return text

@@ -2,7 +2,7 @@
 work claims each unit with a unique row and a conditional update; NOTES.md: at most one duplicate,
 and it is visible).
 
-One sweep (``sweep_reminders``, run by the Celery task ``send_reminders`` every 15 minutes):
+One sweep (``sweep_reminders``, run by the Celery task ``tasks.send_reminders`` every 15 minutes):
 
 1. finds the candidates, one query per kind, whatever their number: the application deadline
    (14, 7 and 1 days ahead), applications waiting for confirmation (2 days after they were sent),
@@ -41,27 +41,22 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from grants.models import Application, Call, DeadlineExtension, Decision
-from portal.dashboard import register
 from portal.dates import start_of_day
+from portal.formats import kr
+from portal.mail import compose
 from portal.models import COUNTY_ROLES, Delegation, Membership, Organisation, Role
-from portal.templatetags.portal_tags import kr, register_labels
-from reporting.models import AnnualReport, Reminder, ReminderKind, ReminderText, RepaymentClaim
+from reporting.models import AnnualReport, Reminder, ReminderKind, ReminderText, RepaymentClaim, accepted_grants
 from reporting.reminder_texts import (  # noqa: F401  (the texts' API is offered here too)
     DEFAULT_TEXTS,
-    can_change_texts,
-    can_read_texts,
     placeholders,
-    reminder_text_change,
     render_text,
     text_for,
     text_problems,
@@ -81,8 +76,6 @@ OVERDUE_LOOKBACK = dt.timedelta(days=90)
 STALE_CLAIM = dt.timedelta(hours=1)
 OVERDUE = "overdue"
 DELIVERED = (AnnualReport.State.SUBMITTED, AnnualReport.State.APPROVED)
-
-register_labels(actions={"reminder_text.changed": gettext_lazy("Påminnelsestekst endret")})
 
 
 # --- Candidates ---------------------------------------------------------------------------------
@@ -255,12 +248,7 @@ def report_deadline_expression():
 def reports_not_delivered():
     """Accepted grants whose annual report is missing or not submitted (nor approved)."""
     delivered = AnnualReport.objects.filter(decision=OuterRef("pk"), state__in=DELIVERED)
-    return (
-        _grants()
-        .filter(accepted_at__isnull=False)
-        .exclude(Exists(delivered))
-        .annotate(due=report_deadline_expression())
-    )
+    return accepted_grants().exclude(Exists(delivered)).annotate(due=report_deadline_expression())
 
 
 def _reports(now: dt.datetime) -> list[Candidate]:
@@ -378,20 +366,15 @@ def _keys(candidates: list[Candidate]) -> Q:
 
 
 def _message(c: Candidate, texts: dict[str, tuple[str, str]]) -> EmailMessage:
+    """The reminder in the admins' words (templates/reporting/email/reminder*.txt hold them as they are)."""
     subject, body = texts.get(c.kind) or DEFAULT_TEXTS[c.kind]
     values = {**c.values, "link": settings.SITE_URL + c.link}
-    subject = " ".join(render_text(subject, values).split())  # one line, whatever the admin wrote
-    return EmailMessage(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, render_text(body, values), to=c.recipients)
+    context = {"subject": render_text(subject, values), "body": render_text(body, values)}
+    return compose("reporting/email/reminder", to=c.recipients, context=context, language=settings.LANGUAGE_CODE)
 
 
-def sweep_reminders(now: dt.datetime | None = None) -> dict:
-    """Create, claim and send every reminder due at ``now``; each is sent once (see the module's
-    doc). Returns counts: candidates, claimed, sent, failed."""
-    now = now or timezone.now()
-    candidates = candidates_at(now)
-    result = {"candidates": len(candidates), "claimed": 0, "sent": 0, "failed": 0}
-    if not candidates:
-        return result
+def _claim_rows(candidates: list[Candidate], now: dt.datetime) -> tuple[uuid.UUID, list[tuple]]:
+    """Insert a row per candidate (once), and claim the unsent, unclaimed (or stale) ones."""
     Reminder.objects.bulk_create(
         [
             Reminder(
@@ -410,7 +393,42 @@ def sweep_reminders(now: dt.datetime | None = None) -> dict:
     claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - STALE_CLAIM)
     ours = Reminder.objects.filter(_keys(candidates))  # by the unique index
     ours.filter(sent_at__isnull=True).filter(claimable).update(claim=claim, claimed_at=now, error="")
-    claimed = list(ours.filter(claim=claim).values_list("pk", "kind", "target_id", "step"))
+    return claim, list(ours.filter(claim=claim).values_list("pk", "kind", "target_id", "step"))
+
+
+def _send(outgoing: list[tuple[int, Candidate]], texts: dict) -> tuple[dict[int, str], dict[int, str]]:
+    """Send each claimed reminder over one connection: (sent: pk -> recipients, failed: pk -> error)."""
+    sent: dict[int, str] = {}
+    failed: dict[int, str] = {}
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as error:  # noqa: BLE001 - any failure to connect fails every message; the next sweep retries
+        return sent, {pk: f"{type(error).__name__}: {error}" for pk, _c in outgoing}
+    try:
+        for pk, c in outgoing:
+            try:
+                if not c.recipients:
+                    raise ValueError("no recipients")
+                if connection.send_messages([_message(c, texts)]) != 1:
+                    raise RuntimeError("the mail backend did not send the message")
+                sent[pk] = ", ".join(c.recipients)
+            except Exception as error:  # noqa: BLE001 - recorded on the row and retried next sweep
+                failed[pk] = f"{type(error).__name__}: {error}"
+    finally:
+        connection.close()
+    return sent, failed
+
+
+def sweep_reminders(now: dt.datetime | None = None) -> dict:
+    """Create, claim and send every reminder due at ``now``; each is sent once (see the module's
+    doc). Returns counts: candidates, claimed, sent, failed."""
+    now = now or timezone.now()
+    candidates = candidates_at(now)
+    result = {"candidates": len(candidates), "claimed": 0, "sent": 0, "failed": 0}
+    if not candidates:
+        return result
+    claim, claimed = _claim_rows(candidates, now)
     result["claimed"] = len(claimed)
     if not claimed:
         return result
@@ -419,26 +437,7 @@ def sweep_reminders(now: dt.datetime | None = None) -> dict:
         kind: (subject, body) for kind, subject, body in ReminderText.objects.values_list("kind", "subject", "body")
     }
     outgoing = [(pk, by_key[(kind, target_id, step)]) for pk, kind, target_id, step in claimed]
-    sent: dict[int, str] = {}
-    failed: dict[int, str] = {}
-    connection = get_connection()
-    try:
-        connection.open()
-    except Exception as error:  # noqa: BLE001 - any failure to connect fails every message; the next sweep retries
-        failed = {pk: f"{type(error).__name__}: {error}" for pk, _c in outgoing}
-    else:
-        try:
-            for pk, c in outgoing:
-                try:
-                    if not c.recipients:
-                        raise ValueError("no recipients")
-                    if connection.send_messages([_message(c, texts)]) != 1:
-                        raise RuntimeError("the mail backend did not send the message")
-                    sent[pk] = ", ".join(c.recipients)
-                except Exception as error:  # noqa: BLE001 - recorded on the row and retried next sweep
-                    failed[pk] = f"{type(error).__name__}: {error}"
-        finally:
-            connection.close()
+    sent, failed = _send(outgoing, texts)
     if sent:
         Reminder.objects.filter(pk__in=list(sent), claim=claim).update(
             sent_at=now, error="", recipients=Case(*[When(pk=pk, then=Value(to)) for pk, to in sent.items()])
@@ -450,50 +449,3 @@ def sweep_reminders(now: dt.datetime | None = None) -> dict:
         )
     result.update(sent=len(sent), failed=len(failed))
     return result
-
-
-@shared_task(ignore_result=True)
-def send_reminders() -> dict:
-    """The periodic sweep (beat, every 15 minutes). Idempotent: a reminder already sent, or claimed
-    by a sweep running at the same time, is not sent again."""
-    return sweep_reminders()
-
-
-# --- Dashboard panels ---------------------------------------------------------------------------
-
-
-@register(Role.COUNTY_STAFF, Role.COUNTY_DIRECTOR, template="reporting/reminders/panel_county.html", order=60)
-def county_reminders(request):
-    """The county's ten latest reminders."""
-    recent = (
-        Reminder.objects.filter(organisation=request.membership.organisation_id, sent_at__isnull=False)
-        .only("kind", "step", "due_at", "link", "sent_at")
-        .order_by("-created_at", "-id")[:10]
-    )
-    return {"reminders": list(recent)}
-
-
-@register(Role.CASEWORKER, Role.ADMIN, Role.AUDITOR, template="reporting/reminders/panel_imdi.html", order=60)
-def reminders_overview(request):
-    """Reminders sent in the last 30 days per kind, those that failed, and the repayments overdue now
-    (the reports overdue are in the follow-up panel, reporting.followup.imdi_followup)."""
-    now = timezone.now()
-    since = now - dt.timedelta(days=30)
-    counts = (
-        Reminder.objects.filter(created_at__gte=since)
-        .values("kind")
-        .annotate(
-            sent=Count("id", filter=Q(sent_at__gte=since)),
-            failed=Count("id", filter=Q(sent_at__isnull=True) & ~Q(error="")),
-        )
-        .order_by()
-    )
-    by_kind = {row["kind"]: row for row in counts}
-    kinds = [(kind, label, by_kind.get(kind, {}).get("sent", 0)) for kind, label in K.choices]
-    return {
-        "kinds": kinds,
-        "failed": sum(row["failed"] for row in by_kind.values()),
-        "overdue_repayments": RepaymentClaim.objects.filter(
-            state=RepaymentClaim.State.CLAIMED, due_date__lt=timezone.localdate(now)
-        ).count(),
-    }

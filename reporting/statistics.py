@@ -25,12 +25,10 @@ from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Va
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from grants.models import Application, BudgetLine, Call, Case, CostCategory, Decision, DecisionLine
-from portal.access import Decision as Permission
-from portal.access import has_role
-from portal.models import IMDI_ROLES, Membership, Role
+from portal.formats import ZERO
+from portal.models import Membership, Role
 from reporting.models import AccountLine, AnnualReport, CarryOver, RepaymentClaim
 
-ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 # The figures of a call (or a county's share of it), in the order the tables show them.
 FIGURES = ("allocated", "paid", "used", "carried_over", "repaid")
@@ -39,11 +37,6 @@ CALL_FIELDS = ("id", "title", "year", "is_published", "pot", "allocated", "schem
 
 
 # --- Who sees which calls ---------------------------------------------------------------------
-
-
-def can_view_statistics(membership: Membership | None) -> Permission:
-    """IMDi's roles (caseworkers, admins, auditors) read the statistics; the counties do not."""
-    return has_role(membership, *IMDI_ROLES)
 
 
 def visible_calls(membership: Membership | None):

@@ -19,14 +19,14 @@ from django.test import override_settings
 from django.urls import Resolver404, resolve, reverse
 from django.urls.resolvers import RegexPattern
 
-from grants import casework
+from grants import services
 from grants.models import Decision
-from portal.uploads import check_upload
 from portal.middleware import AUDITOR_WRITABLE_URL_NAMES
 from portal.models import AuditEvent, Membership, Role
+from portal.uploads import check_upload
 from tests import factories as f
-from tests.cases import helpers as h
 from tests.conftest import SECRETS, login
+from tests.grants import helpers_cases as h
 from tests.reporting.test_casefile import followed_up
 from tests.url_matrix import Entry, param_names, url_entries
 
@@ -52,7 +52,7 @@ def samples(cast) -> dict:
     )
     h.issued(dismissal)
     upload = f.pdf_upload("klage.pdf")
-    appeal = casework.appeal_file(
+    appeal = services.appeal_file(
         actor=f.actor_for(cast.staff_a),
         decision_id=dismissal.pk,
         reasons="Søknaden kom inn i tide.",

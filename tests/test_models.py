@@ -109,7 +109,7 @@ def test_the_database_refuses_a_negative_pot(cast):
 
 
 def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(cast):
-    event = audit.record(actor=Actor(user=cast.staff_a), action="test.done", obj=cast.county_a)
+    event = audit.record(actor=Actor(user=cast.staff_a), action="membership.chosen", obj=cast.county_a)
     event.action = "test.changed"
     with pytest.raises(ValidationError):
         event.save()
@@ -119,7 +119,7 @@ def test_audit_events_cannot_be_changed_or_deleted_through_the_orm(cast):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists only on PostgreSQL (CI runs it)")
 def test_postgresql_refuses_update_and_delete_on_the_audit_log(cast):
-    event = audit.record(actor=Actor(user=cast.staff_a), action="test.done", obj=cast.county_a)
+    event = audit.record(actor=Actor(user=cast.staff_a), action="membership.chosen", obj=cast.county_a)
     for sql in (
         "UPDATE portal_auditevent SET action = 'x' WHERE id = %s",
         "DELETE FROM portal_auditevent WHERE id = %s",
@@ -130,7 +130,7 @@ def test_postgresql_refuses_update_and_delete_on_the_audit_log(cast):
         AuditEvent.objects.filter(pk=event.pk).update(action="x")
     with pytest.raises(Exception, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
-    assert AuditEvent.objects.get(pk=event.pk).action == "test.done"
+    assert AuditEvent.objects.get(pk=event.pk).action == "membership.chosen"
 
 
 def test_audit_record_holds_who_for_whom_what_and_from_where(cast):

@@ -23,7 +23,9 @@ def add_calls(cast):
 def add_events(cast):
     def add(n):
         for i in range(n):
-            audit.record(actor=Actor(user=cast.staff_a), action=f"test.event.{i}", obj=cast.county_a)
+            audit.record(
+                actor=Actor(user=cast.staff_a), action="membership.chosen", obj=cast.county_a, changes={"n": i}
+            )
 
     return add
 

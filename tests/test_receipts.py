@@ -29,10 +29,11 @@ from grants.services import (
     application_send,
     application_start,
 )
-from portal.uploads import check_upload
+from portal import pdf
 from portal.audit import Actor
+from portal.formats import kr
 from portal.models import AuditEvent, Membership, Role
-from portal.templatetags.portal_tags import kr
+from portal.uploads import check_upload
 from tests import factories as f
 
 ReceiptStatus = Submission.ReceiptStatus
@@ -311,7 +312,7 @@ def test_a_failed_send_gives_the_claim_back_for_the_sweep(submission, monkeypatc
 
 
 def test_fetcher_reads_the_receipt_stylesheet():
-    fetcher = receipts.StaticFilesOnly()
+    fetcher = pdf.StaticFilesOnly()
     css = fetcher.roots[0] / "grants" / "receipt.css"
 
     response = fetcher.fetch(css.as_uri())
@@ -334,17 +335,17 @@ def test_fetcher_reads_the_receipt_stylesheet():
 )
 def test_fetcher_refuses_urls_and_files_outside_static(url):
     with pytest.raises(PermissionError):
-        receipts.StaticFilesOnly().fetch(url)
+        pdf.StaticFilesOnly().fetch(url)
 
 
 def test_fetcher_refuses_dot_dot_out_of_static():
-    root = receipts.StaticFilesOnly().roots[0]
+    root = pdf.StaticFilesOnly().roots[0]
     outside = f"{root.as_uri()}/grants/../../pyproject.toml"
     encoded = f"{root.as_uri()}/grants/%2E%2E/%2E%2E/pyproject.toml"
 
     for url in (outside, encoded):
         with pytest.raises(PermissionError):
-            receipts.StaticFilesOnly().fetch(url)
+            pdf.StaticFilesOnly().fetch(url)
 
 
 def test_fetcher_refuses_a_symlink_that_leads_out_of_static(tmp_path):
@@ -355,7 +356,7 @@ def test_fetcher_refuses_a_symlink_that_leads_out_of_static(tmp_path):
     (root / "link.css").symlink_to(secret)
 
     with pytest.raises(PermissionError):
-        receipts.StaticFilesOnly(roots=[root]).fetch((root / "link.css").as_uri())
+        pdf.StaticFilesOnly(roots=[root]).fetch((root / "link.css").as_uri())
 
 
 def test_urls_in_user_text_are_shown_as_text_and_never_fetched(cast, monkeypatch):
@@ -366,13 +367,13 @@ def test_urls_in_user_text_are_shown_as_text_and_never_fetched(cast, monkeypatch
     )
     submission = submit(cast, title=title, summary=summary)
     asked = []
-    original = receipts.StaticFilesOnly.fetch
+    original = pdf.StaticFilesOnly.fetch
 
     def spy(self, url, headers=None):
         asked.append(url)
         return original(self, url, headers)
 
-    monkeypatch.setattr(receipts.StaticFilesOnly, "fetch", spy)
+    monkeypatch.setattr(pdf.StaticFilesOnly, "fetch", spy)
 
     html = receipts.receipt_html(submission)
     text = flat(pdf_text(receipts.receipt_pdf(submission)))
@@ -381,7 +382,7 @@ def test_urls_in_user_text_are_shown_as_text_and_never_fetched(cast, monkeypatch
     assert '<img src="http://example.com/x.png">' not in html
     assert title in text
     assert "url(http://example.com/y.png)" in "".join(text.split())  # may wrap after "//"
-    root = receipts.StaticFilesOnly().roots[0]
+    root = pdf.StaticFilesOnly().roots[0]
     assert asked == [(root / "grants" / "receipt.css").as_uri()]
 
 

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from grants import permissions
 from grants.models import Call, Case, DeadlineExtension
-from portal import access
 from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
 from tests import factories as f
 from tests.conftest import login
@@ -185,13 +185,13 @@ def test_call_page_tells_a_county_outside_the_trial_that_it_cannot_apply(client,
 )
 def test_can_apply_explains_itself(cast, name, allowed, reason):
     user = getattr(cast, name)
-    decision = access.can_apply(user.memberships.first(), cast.call, timezone.now())
+    decision = permissions.can_apply(user.memberships.first(), cast.call, timezone.now())
     assert bool(decision) is allowed and reason in decision.reason
 
 
 def test_can_apply_refuses_after_the_deadline(cast):
     closed = f.make_call(cast.scheme, eligible=[cast.county_a], open_now=False)
-    decision = access.can_apply(cast.staff_a.memberships.get(), closed, timezone.now())
+    decision = permissions.can_apply(cast.staff_a.memberships.get(), closed, timezone.now())
     assert not decision and "Søknadsfristen er ute" in decision.reason
 
 

@@ -68,10 +68,10 @@ def application_samples(cast) -> dict:
 
 
 def case_samples(cast) -> dict:
-    from grants import casework
+    from grants import services
     from grants.models import Decision
     from portal.uploads import check_upload
-    from tests.cases import helpers as h
+    from tests.grants import helpers_cases as h
 
     grant_call = f.make_call(cast.scheme, eligible=[cast.county_a])
     grant = h.decided(cast, h.submitted_case(cast, call=grant_call))
@@ -80,7 +80,7 @@ def case_samples(cast) -> dict:
     dismissal = h.decided(cast, h.submitted_case(cast, call=dismissal_call), kind=Decision.Kind.DISMISSAL)
     h.issued(dismissal)
     upload = f.pdf_upload("klage.pdf")
-    appeal = casework.appeal_file(
+    appeal = services.appeal_file(
         actor=f.actor_for(cast.staff_a),
         decision_id=dismissal.pk,
         reasons="Søknaden kom inn i tide.",
@@ -97,8 +97,8 @@ def followup_samples(cast) -> dict:
     from django.utils import timezone
 
     from portal.uploads import check_upload
-    from reporting import repayments, reports
     from reporting.models import ExportJob
+    from reporting.services import repayments, reports
     from tests.reporting.helpers import paid_grant
 
     paid = paid_grant(cast, call=f.make_call(cast.scheme, eligible=[cast.county_a]))
@@ -144,7 +144,7 @@ FOLLOWUP_PK = {
     "statistics_call": lambda o: o["paid"].case.call_id,
     "case_file": lambda o: o["paid"].case_id,
 }
-FOLLOWUP = {"report_", "repayment_", "export_", "statistics_", "case_file", "reminder_"}
+FOLLOWUP = {"report_", "accounts_approve", "repayment_", "export_", "statistics_", "case_file", "reminder_"}
 
 
 def followup_kwarg(entry: Entry, name: str, objects):

@@ -1,5 +1,7 @@
-"""The grants app's models: schemes and calls, and the counties' applications to them."""
+"""The grants app's models: schemes and calls, the counties' applications to them, and IMDi's cases,
+decisions (with their letters and payments) and appeals."""
 
+from grants.models.appeals import Appeal, AppealAttachment
 from grants.models.applications import (
     Application,
     BudgetLine,
@@ -9,18 +11,8 @@ from grants.models.applications import (
     Submission,
 )
 from grants.models.calls import Call, CallQuerySet, CostCategory, Criterion, Scheme
-from grants.models.cases import (
-    Appeal,
-    AppealAttachment,
-    Case,
-    CriterionScore,
-    Decision,
-    DecisionLine,
-    ImpartialityDeclaration,
-    Letter,
-    LineAssessment,
-    Payment,
-)
+from grants.models.cases import Case, CriterionScore, ImpartialityDeclaration, LineAssessment
+from grants.models.decisions import Decision, DecisionLine, DecisionQuerySet, Letter, Payment
 
 __all__ = [
     "Appeal",
@@ -28,6 +20,7 @@ __all__ = [
     "Case",
     "CriterionScore",
     "Decision",
+    "DecisionQuerySet",
     "DecisionLine",
     "ImpartialityDeclaration",
     "LineAssessment",

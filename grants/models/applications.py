@@ -12,6 +12,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from grants.models.calls import Call, CostCategory
+from portal.files import StoredFile
 from portal.models import Organisation
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
@@ -54,7 +55,7 @@ class ApplicationQuerySet(models.QuerySet):
 
 
 class Application(models.Model):
-    """One county's application to one call. Its state lives in ``grants.workflow``."""
+    """One county's application to one call. Its states are a table in ``grants.workflows``."""
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Utkast")
@@ -161,6 +162,10 @@ class Application(models.Model):
     def active_agreements(self):
         return self.agreements.filter(removed_at__isnull=True)
 
+    def current_submission(self) -> Submission | None:
+        """The version submitted now: none while it is withdrawn for correction."""
+        return self.submissions.filter(withdrawn_at__isnull=True).order_by("-number").first()
+
 
 class PartnerKind(models.TextChoices):
     """The four kinds of partner every application needs an agreement with (R6)."""
@@ -171,7 +176,7 @@ class PartnerKind(models.TextChoices):
     MUNICIPALITY = "municipality", _("Kommune")
 
 
-class CooperationAgreement(models.Model):
+class CooperationAgreement(StoredFile):
     """A signed cooperation agreement attached to an application. Never deleted, only removed from
     the draft, so that an earlier submission that listed it can still be read."""
 
@@ -179,12 +184,6 @@ class CooperationAgreement(models.Model):
     partner_kind = models.CharField(_("type samarbeidspartner"), max_length=30, choices=PartnerKind.choices)
     partner_name = models.CharField(_("samarbeidspartnerens navn"), max_length=300)
     file = models.FileField(_("signert avtale"), upload_to=agreement_upload_to, max_length=200)
-    original_name = models.CharField(_("filnavn"), max_length=255)
-    content_type = models.CharField(_("filtype"), max_length=100)
-    size = models.PositiveBigIntegerField(_("størrelse (byte)"))
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("lastet opp"), auto_now_add=True)
     removed_at = models.DateTimeField(_("fjernet fra utkastet"), null=True, blank=True)
 
     class Meta:

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.formats import kr
 from portal.models import Organisation
-from portal.templatetags.portal_tags import kr
 
 
 class Scheme(models.Model):

@@ -1,6 +1,7 @@
 """IMDi's handling of a submitted application (R5, R13–R17): the case, its caseworker and their
-declaration of impartiality, the assessment, the allocation from the call's pot, the decision and
-its letter, the county's acceptance, the payments and an appeal against a dismissal.
+declaration of impartiality, the assessment and the amount allocated from the call's pot. The
+decision and its letter, the payments (``grants.models.decisions``) and an appeal against a dismissal
+(``grants.models.appeals``) hang off the case.
 
 Money is guarded by the database as well as by the services:
 
@@ -16,11 +17,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from grants.models.applications import AMOUNT, Application, Submission, private_name
-from grants.models.calls import Call, CostCategory, Criterion
+from grants.models.calls import Call, Criterion
 
 USER = settings.AUTH_USER_MODEL
 
@@ -102,6 +103,10 @@ class Case(models.Model):
     def __str__(self) -> str:
         return str(self.application)
 
+    def disqualified_user_ids(self) -> set[int]:
+        """Those who declared a conflict in the case: they take no further part in it."""
+        return set(self.declarations.filter(disqualified=True).values_list("user_id", flat=True))
+
 
 class ImpartialityDeclaration(models.Model):
     """A caseworker's declaration, before assessing, that they are not disqualified
@@ -167,243 +172,3 @@ class LineAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.recommended}"
-
-
-class Decision(models.Model):
-    """A decision on a case (R14–R16): proposed by one caseworker, approved by another."""
-
-    class Kind(models.TextChoices):
-        GRANT = "grant", _("Tilskudd")
-        REJECTION = "rejection", _("Avslag")
-        DISMISSAL = "dismissal", _("Avvisning")
-
-    class State(models.TextChoices):
-        PROPOSED = "proposed", _("Foreslått")
-        RETURNED = "returned", _("Sendt tilbake")
-        APPROVED = "approved", _("Godkjent")
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
-    kind = models.CharField(_("type vedtak"), max_length=20, choices=Kind.choices)
-    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.PROPOSED)
-    requested = models.DecimalField(_("søkt (kr)"), **AMOUNT)
-    amount = models.DecimalField(_("tildelt (kr)"), **AMOUNT, default=Decimal("0"))
-    # The reasons (forvaltningsloven §§ 24–25): the rules applied, the facts, the main considerations.
-    rules = models.TextField(_("regler vedtaket bygger på"))
-    facts = models.TextField(_("faktiske forhold"))
-    considerations = models.TextField(_("hovedhensyn"))
-    conditions = models.TextField(_("formål og vilkår"), blank=True)
-    report_deadline = models.DateTimeField(_("frist for rapport og regnskap"))
-    replaces = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("erstatter")
-    )
-    proposed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    proposed_at = models.DateTimeField(_("foreslått"))
-    returned_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    returned_at = models.DateTimeField(_("sendt tilbake"), null=True, blank=True)
-    return_reason = models.TextField(_("hvorfor forslaget ble sendt tilbake"), blank=True)
-    approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    approved_at = models.DateTimeField(_("godkjent"), null=True, blank=True)
-    reversed_at = models.DateTimeField(_("omgjort"), null=True, blank=True)
-    accepted_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    accepted_at = models.DateTimeField(_("akseptert"), null=True, blank=True)
-    # The sum of the payments, kept by a trigger (migration 0006).
-    paid = models.DecimalField(_("utbetalt (kr)"), **AMOUNT, default=Decimal("0"))
-
-    class Meta:
-        verbose_name = _("vedtak")
-        verbose_name_plural = _("vedtak")
-        ordering = ["case", "proposed_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("proposed_by")),
-                name="decision_four_eyes",
-            ),
-            models.CheckConstraint(
-                condition=(Q(kind="grant") & Q(amount__gt=0)) | (~Q(kind="grant") & Q(amount=0)),
-                name="decision_amount_matches_kind",
-            ),
-            models.CheckConstraint(
-                condition=Q(paid__gte=0) & Q(paid__lte=F("amount")), name="decision_paid_le_granted"
-            ),
-            models.CheckConstraint(
-                condition=Q(paid=0) | Q(accepted_at__isnull=False), name="decision_paid_after_acceptance"
-            ),
-            models.CheckConstraint(
-                condition=Q(accepted_at__isnull=True) | (Q(kind="grant") & Q(approved_at__isnull=False)),
-                name="decision_accepted_only_approved_grant",
-            ),
-            models.UniqueConstraint(
-                fields=["case"],
-                condition=Q(state__in=["proposed", "approved"], reversed_at__isnull=True),
-                name="decision_one_current_per_case",
-            ),
-        ]
-        indexes = [
-            # The payments due (a handful among thousands of decisions) and the proposals to approve.
-            models.Index(
-                fields=["accepted_at", "approved_at", "id"],
-                condition=Q(kind="grant", state="approved", reversed_at__isnull=True, paid__lt=F("amount")),
-                name="decision_payment_due",
-            ),
-            models.Index(fields=["proposed_at"], condition=Q(state="proposed"), name="decision_to_approve"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} – {self.case}"
-
-    @property
-    def is_partial(self) -> bool:
-        return self.kind == self.Kind.GRANT and self.amount < self.requested
-
-    @property
-    def is_appealable(self) -> bool:
-        """Only a dismissal is an enkeltvedtak (R14, R15)."""
-        return self.kind == self.Kind.DISMISSAL
-
-    @property
-    def outstanding(self) -> Decimal:
-        return self.amount - self.paid
-
-
-class DecisionLine(models.Model):
-    """What was applied for and what is granted in one cost category (the letter's table)."""
-
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="lines")
-    category = models.ForeignKey(CostCategory, on_delete=models.PROTECT, related_name="+")
-    requested = models.DecimalField(_("søkt (kr)"), **AMOUNT)
-    granted = models.DecimalField(_("tildelt (kr)"), **AMOUNT)
-
-    class Meta:
-        ordering = ["decision", "category__order"]
-        constraints = [
-            models.UniqueConstraint(fields=["decision", "category"], name="decision_line_one_per_category"),
-            models.CheckConstraint(
-                condition=Q(granted__gte=0) & Q(requested__gte=0), name="decision_line_not_negative"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.category}: {self.granted}"
-
-
-class Letter(models.Model):
-    """The letter of an approved decision, rendered once (R14–R16). The stored PDF and its SHA-256
-    never change (a PostgreSQL trigger refuses it); a failed rendering is retried."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Lages")
-        READY = "ready", _("Klar")
-        FAILED = "failed", _("Feilet, prøves igjen")
-
-    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="letter")
-    reference = models.CharField(_("vår referanse"), max_length=40)
-    language = models.CharField(_("målform"), max_length=2)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    file = models.FileField(_("brev"), upload_to=letter_upload_to, max_length=200, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("forsøk"), default=0)
-    last_error = models.TextField(_("siste feil"), blank=True)
-    issued_at = models.DateTimeField(_("sendt"), null=True, blank=True)
-    notified_at = models.DateTimeField(_("fylkeskommunen varslet"), null=True, blank=True)
-    first_opened_at = models.DateTimeField(_("først åpnet av fylkeskommunen"), null=True, blank=True)
-    first_opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("vedtaksbrev")
-        verbose_name_plural = _("vedtaksbrev")
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["id"], condition=~Q(status="ready"), name="letter_unfinished")]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="ready") | (~Q(sha256="") & Q(issued_at__isnull=False)),
-                name="letter_ready_has_file",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.reference
-
-
-class Payment(models.Model):
-    """A payment of an accepted grant (R17). Payments are never changed or deleted."""
-
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(_("beløp (kr)"), **AMOUNT)
-    paid_on = models.DateField(_("utbetalingsdato"))
-    reference = models.CharField(_("referanse (bilag)"), max_length=100)
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(_("registrert"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("utbetaling")
-        verbose_name_plural = _("utbetalinger")
-        ordering = ["decision", "paid_on", "id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
-            # A payment registered twice (a double click, a retyped voucher) is refused.
-            models.UniqueConstraint(fields=["decision", "reference"], name="payment_reference_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.amount} ({self.paid_on})"
-
-
-class Appeal(models.Model):
-    """The county's appeal against a dismissal (R15), and what came of it."""
-
-    class State(models.TextChoices):
-        RECEIVED = "received", _("Mottatt")
-        REVERSED = "reversed", _("Omgjort av IMDi")
-        FORWARDED = "forwarded", _("Sendt departementet")
-        UPHELD = "upheld", _("Departementet opprettholdt vedtaket")
-        MINISTRY_REVERSED = "ministry_reversed", _("Departementet omgjorde vedtaket")
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appeals")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="appeals")
-    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.RECEIVED)
-    reasons = models.TextField(_("hvorfor dere klager"))
-    filed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    filed_at = models.DateTimeField(_("mottatt"))
-    deadline = models.DateField(_("klagefrist"))
-    is_late = models.BooleanField(_("kom for sent"), default=False)
-    reversal_reason = models.TextField(_("begrunnelse for omgjøringen"), blank=True)
-    cover_note = models.TextField(_("oversendelsesbrev til departementet"), blank=True)
-    forwarded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    forwarded_at = models.DateTimeField(_("sendt departementet"), null=True, blank=True)
-    outcome_note = models.TextField(_("departementets avgjørelse"), blank=True)
-    decided_on = models.DateField(_("avgjort"), null=True, blank=True)
-    closed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    closed_at = models.DateTimeField(_("registrert avgjort"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("klage")
-        verbose_name_plural = _("klager")
-        ordering = ["case", "filed_at", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["decision"], condition=Q(state__in=["received", "forwarded"]), name="appeal_one_open"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{_('Klage')} – {self.case}"
-
-
-class AppealAttachment(models.Model):
-    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="attachments")
-    file = models.FileField(_("vedlegg"), upload_to=appeal_upload_to, max_length=200)
-    original_name = models.CharField(_("filnavn"), max_length=255)
-    content_type = models.CharField(_("filtype"), max_length=100)
-    size = models.PositiveBigIntegerField(_("størrelse (byte)"))
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("lastet opp"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("vedlegg til klage")
-        verbose_name_plural = _("vedlegg til klager")
-        ordering = ["appeal", "uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name

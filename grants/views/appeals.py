@@ -9,15 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grants import casework
-from grants.access import can_work_cases, get_appeal_for, get_application_for, get_decision_for
-from grants.appeal_forms import AppealForm, ForwardForm, OutcomeForm, ReverseForm
+from grants import services
+from grants.access import get_appeal_for, get_application_for, get_decision_for
+from grants.forms.appeals import AppealForm, ForwardForm, OutcomeForm, ReverseForm
 from grants.letters import letter_title
 from grants.models import Appeal, AppealAttachment
-from grants.services import Refused
-from grants.views.decisions import letter_of, serve_file
+from grants.permissions import can_appeal, can_work_cases
 from portal.audit import Actor
+from portal.files import serve_file
 from portal.models import COUNTY_ROLES
+from portal.rules import Refused
 from portal.uploads import too_large_fields
 
 # --- The county files an appeal ---------------------------------------------------------------
@@ -28,8 +29,8 @@ def appeal_create(request, pk: int, decision_pk: int):
     membership = request.membership
     application = get_application_for(membership, pk, write=request.method == "POST")
     decision = get_decision_for(membership, application, decision_pk)
-    letter = letter_of(decision)
-    allowed = casework.can_appeal(membership, decision)
+    letter = decision.letter_or_none
+    allowed = can_appeal(membership, decision)
     form = None
     if membership.role in COUNTY_ROLES and allowed:
         posted = request.method == "POST"
@@ -37,7 +38,7 @@ def appeal_create(request, pk: int, decision_pk: int):
         form = AppealForm(data, files, too_large="attachments" in too_large_fields(request))
     if request.method == "POST" and form is not None and form.is_valid():
         try:
-            appeal = casework.appeal_file(
+            appeal = services.appeal_file(
                 actor=Actor.from_request(request),
                 decision_id=decision.pk,
                 reasons=form.cleaned_data["reasons"],
@@ -57,7 +58,7 @@ def appeal_create(request, pk: int, decision_pk: int):
             return redirect("decision_view", application.pk, decision.pk)
     if form is not None and form.is_bound and "attachments" in form.errors and form.data.get("reasons"):
         form.errors["attachments"].append(_("Teksten dere skrev, er tatt vare på; velg filene på nytt."))
-    deadline = casework.appeal_deadline(letter) if letter is not None and letter.issued_at else None
+    deadline = letter.appeal_deadline if letter is not None and letter.issued_at else None
     context = {
         "application": application,
         "decision": decision,
@@ -93,7 +94,7 @@ def _render_detail(request, appeal: Appeal, *, status: int = 200, **forms):
         "application": appeal.case.application,
         "decision": appeal.decision,
         "title": letter_title(appeal.decision),
-        "letter": letter_of(appeal.decision),
+        "letter": appeal.decision.letter_or_none,
         "attachments": list(appeal.attachments.all()),
         "may_work": may_work,
         "reverse_form": forms.get("reverse_form") or (ReverseForm() if may_work and received else None),
@@ -118,7 +119,7 @@ def appeal_reverse(request, pk: int):
     form = ReverseForm(request.POST)
     if form.is_valid():
         try:
-            casework.appeal_reverse(
+            services.appeal_reverse(
                 actor=Actor.from_request(request), appeal_id=appeal.pk, reason=form.cleaned_data["reason"]
             )
         except Refused as refused:
@@ -141,7 +142,7 @@ def appeal_forward(request, pk: int):
     form = ForwardForm(request.POST)
     if form.is_valid():
         try:
-            casework.appeal_forward(
+            services.appeal_forward(
                 actor=Actor.from_request(request), appeal_id=appeal.pk, cover_note=form.cleaned_data["cover_note"]
             )
         except Refused as refused:
@@ -161,7 +162,7 @@ def appeal_outcome(request, pk: int):
     form = OutcomeForm(request.POST)
     if form.is_valid():
         try:
-            casework.appeal_outcome(
+            services.appeal_outcome(
                 actor=Actor.from_request(request),
                 appeal_id=appeal.pk,
                 upheld=form.is_upheld,

@@ -1,5 +1,6 @@
-"""The county's application: start, sections, check and send, confirm or return, withdraw, the
-submitted versions, and IMDi's deadline extensions."""
+"""The county's application: start, the list, the overview, the sections (with autosave and the
+budget's live totals), and IMDi's deadline extensions. Sending and what was sent:
+``grants.views.submissions``; the agreements: ``grants.views.agreements``."""
 
 from __future__ import annotations
 
@@ -12,22 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grants import forms, services, workflow
-from grants.access import (
-    applications_for,
-    can_read_current,
-    can_view_applications,
-    decisions_visible_to,
-    get_application_for,
-    visible_history,
-)
-from grants.answers import present
-from grants.budget import totals
+from grants import permissions, services
+from grants.access import applications_for, decisions_visible_to, get_application_for, visible_history
+from grants.forms import applications as forms
 from grants.models import Application, Call, Case, DeadlineExtension, Submission
+from grants.permissions import can_apply, can_edit, can_extend_deadline, can_read_current, can_view_applications
 from grants.sections import BY_SLUG, SECTIONS, missing, progress
+from grants.snapshots import build_snapshot, present, totals
 from portal import access
 from portal.audit import Actor
-from portal.models import COUNTY_ROLES, IMDI_ROLES, AuditEvent, Role
+from portal.models import COUNTY_ROLES, IMDI_ROLES, AuditEvent
+from portal.rules import Refused
 
 
 def application_history(application: Application):
@@ -60,9 +56,7 @@ def application_start(request, pk: int):
     existing = Application.objects.filter(call=call, organisation=organisation).first()
     if existing is not None:
         return redirect("application_detail", existing.pk)
-    decision = access.can_apply(
-        membership, call, timezone.now(), deadline=DeadlineExtension.deadline_for(call, organisation)
-    )
+    decision = can_apply(membership, call, timezone.now(), deadline=DeadlineExtension.deadline_for(call, organisation))
     previous = services.previous_application(call, organisation)
     error = ""
     if request.method == "POST":
@@ -72,14 +66,14 @@ def application_start(request, pk: int):
             )
         except services.AlreadyStarted as refused:
             return redirect("application_detail", refused.application.pk)
-        except services.Refused as refused:
+        except Refused as refused:
             error = str(refused)
         else:
             messages.success(request, _("Søknaden er opprettet. Den lagres mens dere skriver."))
             return redirect("application_detail", application.pk)
     return render(
         request,
-        "grants/application/start.html",
+        "grants/applications/start.html",
         {"call": call, "decision": decision, "previous": previous, "error": error},
     )
 
@@ -98,16 +92,12 @@ def application_list(request):
         )
     return render(
         request,
-        "grants/application/list.html",
+        "grants/applications/list.html",
         {"applications": applications, "as_submitted": membership.role not in COUNTY_ROLES},
     )
 
 
 # --- The overview -----------------------------------------------------------------------------
-
-
-def _transitions(membership, application, now) -> dict:
-    return {name: workflow.can_take(name, membership, application, now) for name in workflow.TRANSITIONS}
 
 
 @require_GET
@@ -123,29 +113,40 @@ def application_detail(request, pk: int):
         # IMDi sees the title as submitted while the county corrects a withdrawn application.
         "title": application.title if current else submissions[0].snapshot["fields"]["title"],
         "deadline": application.deadline(),
-        "edit": workflow.can_edit(membership, application, now),
+        "edit": can_edit(membership, application, now),
         "progress": progress(application, items),
         "missing": items,
-        "transitions": _transitions(membership, application, now),
+        "transitions": permissions.application_transitions(membership, application, now),
         "submissions": submissions,
         "events": visible_history(membership, application_history(application)),
         "decisions": list(decisions_visible_to(membership, application).order_by("proposed_at", "id")),
         "case": Case.objects.filter(application=application).first() if membership.role in IMDI_ROLES else None,
     }
-    return render(request, "grants/application/detail.html", context)
+    return render(request, "grants/applications/detail.html", context)
 
 
 # --- Sections ---------------------------------------------------------------------------------
+
+BUDGET = "budsjett"  # the section with the budget lines (a formset) beside its form
+
+
+def _section_form(spec, application, data=None):
+    return forms.SECTION_FORMS[spec.slug](data, application=application, section=spec.slug)
+
+
+def _with_version(data, version: int):
+    data = data.copy()
+    data["version"] = version
+    return data
 
 
 def _bound_with_missing(section, application, data=None):
     """A section form bound to ``data`` (default: what is saved) that shows what is still missing
     next to each field and in the error summary."""
-    fields = services.section_fields(section.slug)
     if data is None:
-        data = {**model_to_dict(application, fields), "version": application.versions.get(section.slug, 0)}
+        data = {**model_to_dict(application, section.fields), "version": application.versions.get(section.slug, 0)}
         data = {key: ("" if value is None else value) for key, value in data.items()}
-    form = section.form_class(data, application=application, section=section.slug)
+    form = _section_form(section, application, data)
     form.is_valid()
     for item in missing(application):
         if item.section != section.slug:
@@ -190,92 +191,96 @@ def application_section(request, pk: int, section: str):
     application = get_application_for(membership, pk, write=request.method == "POST")
     if spec is None:
         return redirect("application_detail", application.pk)
-    if spec.form_class is None:
+    if not spec.has_form:
         return redirect("application_agreements", application.pk)
     autosave = request.method == "POST" and request.POST.get("autosave") == "1"
-    edit = workflow.can_edit(membership, application, timezone.now())
+    edit = can_edit(membership, application, timezone.now())
     if not edit:
         if autosave:  # a colleague sent it, or the deadline passed, while this user was typing
             return _autosave_status(request, application, spec, error=edit.reason)
         messages.info(request, edit.reason)
         return redirect("application_detail", application.pk)
-    is_budget = spec.slug == "budsjett"
-    formset = None
-    conflict = None
-    saved_now = False
-
     if request.method == "POST":
-        form = spec.form_class(request.POST, application=application, section=spec.slug)
-        data = request.POST
-        if is_budget and "add_lines" in request.POST:
-            data = _with_more_rows(request.POST)
-            form = spec.form_class(data, application=application, section=spec.slug)
+        if spec.slug == BUDGET and "add_lines" in request.POST:
+            return _add_rows(request, application, spec)
+        return _section_post(request, application, spec, autosave=autosave)
+    checking = request.GET.get("kontroll")  # from the list of what is missing
+    form = _bound_with_missing(spec, application) if checking else _section_form(spec, application)
+    formset = forms.budget_formset(application) if spec.slug == BUDGET else None
+    return _render_section(request, application, spec, form, formset, None)
+
+
+def _add_rows(request, application, spec):
+    """ "More rows" in the budget: the page again with three empty rows more; nothing is saved."""
+    data = _with_more_rows(request.POST)
+    form = _section_form(spec, application, data)
+    form.is_valid()
+    formset = forms.budget_formset(application, data)
+    formset.is_valid()
+    return _render_section(request, application, spec, form, formset, None, unsaved=True)
+
+
+def _section_post(request, application, spec, *, autosave: bool):
+    """Save the section (a form the user sent, or an autosave of it while they type)."""
+    form = _section_form(spec, application, request.POST)
+    formset = forms.budget_formset(application, request.POST) if spec.slug == BUDGET else None
+    valid = form.is_valid() & (formset.is_valid() if formset is not None else True)
+    saved, conflict = False, None
+    if valid:
+        try:
+            application = _save_section(request, application, spec, form, formset)
+            saved = True
+        except services.StaleVersion as stale:
+            conflict = _conflict(stale, spec)
+            # The user's answers stay in the form; saving again now replaces the colleague's.
+            form = _section_form(spec, application, _with_version(request.POST, conflict["version"]))
             form.is_valid()
-            formset = forms.budget_formset(application, data)
-            formset.is_valid()
-            return _render_section(request, application, spec, form, formset, conflict, unsaved=True)
-        if is_budget:
-            formset = forms.budget_formset(application, request.POST)
-        valid = form.is_valid() & (formset.is_valid() if formset is not None else True)
-        if valid:
-            fields = services.section_fields(spec.slug)
-            try:
-                application = services.application_section_save(
-                    actor=Actor.from_request(request),
-                    application_id=application.pk,
-                    section=spec.slug,
-                    data={field: form.cleaned_data[field] for field in fields},
-                    version=form.cleaned_data["version"],
-                    lines=formset.lines() if formset is not None else None,
-                )
-                saved_now = True
-            except services.StaleVersion as stale:
-                conflict = _conflict(stale, spec)
-                # The user's answers stay in the form; saving again now replaces the colleague's.
-                data = request.POST.copy()
-                data["version"] = conflict["version"]
-                form = spec.form_class(data, application=application, section=spec.slug)
-                form.is_valid()
-            except services.Refused as refused:
-                if autosave:
-                    return _autosave_status(request, application, spec, error=str(refused))
-                messages.error(request, str(refused))
-                return redirect("application_detail", application.pk)
-        if autosave:
-            return _autosave_status(
-                request, application, spec, saved=saved_now, conflict=conflict, invalid=not valid and not conflict
-            )
-        if saved_now:
-            data = request.POST.copy()
-            data["version"] = application.versions.get(spec.slug, 0)
-            form = _bound_with_missing(spec, application, data)
-            if not form.errors:
-                messages.success(request, _("«%(section)s» er lagret.") % {"section": spec.title})
-                return redirect(_next_after(application, spec))
-            messages.success(
-                request,
-                _("«%(section)s» er lagret. Det som mangler, må fylles ut før søknaden kan sendes.")
-                % {"section": spec.title},
-            )
-            if is_budget:
-                formset = forms.budget_formset(application, request.POST)
-                formset.is_valid()
-    else:
-        if request.GET.get("kontroll"):
-            form = _bound_with_missing(spec, application)
-        else:
-            form = spec.form_class(application=application, section=spec.slug)
-        if is_budget:
-            formset = forms.budget_formset(application)
-    unsaved = request.method == "POST" and not saved_now
-    return _render_section(request, application, spec, form, formset, conflict, unsaved=unsaved)
+        except Refused as refused:
+            if autosave:
+                return _autosave_status(request, application, spec, error=str(refused))
+            messages.error(request, str(refused))
+            return redirect("application_detail", application.pk)
+    if autosave:
+        invalid = not valid and not conflict
+        return _autosave_status(request, application, spec, saved=saved, conflict=conflict, invalid=invalid)
+    if saved:
+        return _after_save(request, application, spec)
+    return _render_section(request, application, spec, form, formset, conflict, unsaved=True)
+
+
+def _save_section(request, application, spec, form, formset):
+    return services.application_section_save(
+        actor=Actor.from_request(request),
+        application_id=application.pk,
+        section=spec.slug,
+        data={field: form.cleaned_data[field] for field in spec.fields},
+        version=form.cleaned_data["version"],
+        lines=formset.lines() if formset is not None else None,
+    )
+
+
+def _after_save(request, application, spec):
+    """Saved: on to the next section, or this one again with what is still missing in it."""
+    form = _bound_with_missing(spec, application, _with_version(request.POST, application.versions.get(spec.slug, 0)))
+    if not form.errors:
+        messages.success(request, _("«%(section)s» er lagret.") % {"section": spec.title})
+        return redirect(_next_after(application, spec))
+    messages.success(
+        request,
+        _("«%(section)s» er lagret. Det som mangler, må fylles ut før søknaden kan sendes.") % {"section": spec.title},
+    )
+    formset = None
+    if spec.slug == BUDGET:
+        formset = forms.budget_formset(application, request.POST)
+        formset.is_valid()
+    return _render_section(request, application, spec, form, formset, None)
 
 
 def _next_after(application, spec) -> str:
     index = SECTIONS.index(spec)
     if index + 1 < len(SECTIONS):
         following = SECTIONS[index + 1]
-        if following.form_class is None:
+        if not following.has_form:
             return reverse("application_agreements", args=[application.pk])
         return reverse("application_section", args=[application.pk, following.slug])
     return reverse("application_review", args=[application.pk])
@@ -285,7 +290,7 @@ def _conflict(stale, spec) -> dict:
     """The colleague's saved version of the section, to show beside the user's own answers."""
     saved = stale.application
     saved.refresh_from_db()
-    snapshot = services.build_snapshot(saved)
+    snapshot = build_snapshot(saved)
     part = next(section for section in present(snapshot) if section.slug == spec.slug)
     return {"message": str(stale), "answers": part, "version": saved.versions.get(spec.slug, 0)}
 
@@ -301,13 +306,13 @@ def _render_section(request, application, spec, form, formset, conflict, *, unsa
     }
     if formset is not None:
         context.update(_budget_context(application, formset))
-    return render(request, "grants/application/section.html", context)
+    return render(request, "grants/applications/section.html", context)
 
 
 def _autosave_status(request, application, spec, *, saved=False, conflict=None, invalid=False, error=""):
     response = render(
         request,
-        "grants/application/_autosave_status.html",
+        "grants/applications/_autosave_status.html",
         {
             "application": application,
             "section": spec,
@@ -329,132 +334,7 @@ def budget_totals(request, pk: int):
     """The budget totals for what is typed now (htmx); nothing is saved."""
     application = get_application_for(request.membership, pk, write=True)
     formset = forms.budget_formset(application, request.POST)
-    return render(request, "grants/application/_budget_totals.html", _budget_context(application, formset))
-
-
-# --- Check, send, confirm, return, withdraw ---------------------------------------------------
-
-
-def _answers_context(application) -> dict:
-    snapshot = services.build_snapshot(application)
-    return {"answers": present(snapshot)}
-
-
-@require_http_methods(["GET", "POST"])
-def application_review(request, pk: int):
-    membership = request.membership
-    application = get_application_for(membership, pk, write=request.method == "POST")
-    can_read_current(membership, application).or_403()
-    if request.method == "POST":
-        try:
-            services.application_send(actor=Actor.from_request(request), application_id=application.pk)
-        except services.Refused as refused:
-            messages.error(request, str(refused))
-            application.refresh_from_db()
-        else:
-            messages.success(
-                request,
-                _(
-                    "Søknaden er sendt til fylkeskommunedirektøren og dem som har fullmakt, for bekreftelse. "
-                    "Den er ikke sendt til IMDi før den er bekreftet."
-                ),
-            )
-            return redirect("application_detail", application.pk)
-    context = {
-        "application": application,
-        "missing": missing(application),
-        "send": workflow.can_take("send", membership, application, timezone.now()),
-        **_answers_context(application),
-    }
-    return render(request, "grants/application/review.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-def application_confirm(request, pk: int):
-    membership = request.membership
-    application = get_application_for(membership, pk, write=request.method == "POST")
-    can_read_current(membership, application).or_403()
-    confirm_form = forms.ConfirmForm(request.POST or None)
-    return_form = forms.ReturnForm()
-    if request.method == "POST" and confirm_form.is_valid():
-        try:
-            submission = services.application_confirm(actor=Actor.from_request(request), application_id=application.pk)
-        except services.Refused as refused:
-            messages.error(request, str(refused))
-            application.refresh_from_db()
-        else:
-            messages.success(
-                request,
-                _("Søknaden er bekreftet og sendt inn til IMDi med referanse %(ref)s. Kvitteringen sendes på e-post.")
-                % {"ref": application.reference or submission.snapshot["reference"]},
-            )
-            return redirect("submission_detail", application.pk, submission.number)
-    return _render_confirm(request, application, confirm_form, return_form)
-
-
-def _render_confirm(request, application, confirm_form, return_form):
-    now = timezone.now()
-    context = {
-        "application": application,
-        "confirm": workflow.can_take("confirm", request.membership, application, now),
-        "return": workflow.can_take("return", request.membership, application, now),
-        "confirm_form": confirm_form,
-        "return_form": return_form,
-        "deadline": application.deadline(),
-        **_answers_context(application),
-    }
-    return render(request, "grants/application/confirm.html", context)
-
-
-@require_POST
-def application_return(request, pk: int):
-    application = get_application_for(request.membership, pk, write=True)
-    return_form = forms.ReturnForm(request.POST)
-    if not return_form.is_valid():
-        return _render_confirm(request, application, forms.ConfirmForm(), return_form)
-    try:
-        services.application_return(
-            actor=Actor.from_request(request), application_id=application.pk, reason=return_form.cleaned_data["reason"]
-        )
-    except services.Refused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, _("Søknaden er sendt tilbake og kan endres igjen."))
-    return redirect("application_detail", application.pk)
-
-
-@require_POST
-def application_withdraw(request, pk: int):
-    application = get_application_for(request.membership, pk, write=True)
-    try:
-        services.application_withdraw(actor=Actor.from_request(request), application_id=application.pk)
-    except services.Refused as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(
-            request,
-            _(
-                "Søknaden er trukket tilbake og kan rettes. Den må sendes og bekreftes på nytt før fristen. "
-                "Den innsendte versjonen er tatt vare på."
-            ),
-        )
-    return redirect("application_detail", application.pk)
-
-
-# --- What was submitted -----------------------------------------------------------------------
-
-
-@require_GET
-def submission_detail(request, pk: int, number: int):
-    application = get_application_for(request.membership, pk)
-    submission = get_object_or_404(
-        application.submissions.select_related("confirmed_by", "sent_by", "withdrawn_by"), number=number
-    )
-    return render(
-        request,
-        "grants/application/submission.html",
-        {"application": application, "submission": submission, "answers": present(submission.snapshot)},
-    )
+    return render(request, "grants/applications/_budget_totals.html", _budget_context(application, formset))
 
 
 # --- IMDi: deadline extensions (R4) -----------------------------------------------------------
@@ -462,13 +342,13 @@ def submission_detail(request, pk: int, number: int):
 
 @require_http_methods(["GET", "POST"])
 def extension_create(request, pk: int):
-    access.has_role(request.membership, Role.CASEWORKER).or_403()
+    can_extend_deadline(request.membership).or_403()
     call = get_object_or_404(Call.objects.all(), pk=pk)
     form = forms.ExtensionForm(request.POST or None, call=call)
     if request.method == "POST" and form.is_valid():
         try:
             services.extension_record(actor=Actor.from_request(request), call=call, **form.cleaned_data)
-        except services.Refused as refused:
+        except Refused as refused:
             messages.error(request, str(refused))
         else:
             messages.success(
@@ -477,4 +357,4 @@ def extension_create(request, pk: int):
             )
             return redirect("extension_create", call.pk)
     extensions = call.extensions.select_related("organisation", "recorded_by").order_by("-recorded_at")
-    return render(request, "grants/extension.html", {"call": call, "form": form, "extensions": extensions})
+    return render(request, "grants/applications/extension.html", {"call": call, "form": form, "extensions": extensions})

@@ -1,60 +1,191 @@
-"""The decision as the county sees it (R14–R17): the letter and its SHA-256, the first time the
-county opens it, acceptance of a grant, the appeal deadline of a dismissal; and IMDi's retry of a
-letter that failed to render."""
+"""A decision, on both sides (R14–R17).
+
+- IMDi: the assigned caseworker proposes a decision; a second caseworker approves or returns it; a
+  letter that failed to render is made again.
+- The county: the decision with its letter and the letter's SHA-256, the first time the county opens
+  it, acceptance of a grant, the appeal deadline of a dismissal.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
-from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from grants import casework, tasks
-from grants.access import (
-    can_work_cases,
-    get_application_for,
-    get_decision_for,
-    get_imdi_decision_for,
-    visible_history,
-)
+from grants import permissions, services
+from grants.access import get_application_for, get_case_for, get_decision_for, get_imdi_decision_for, visible_history
+from grants.forms.decisions import KIND_EXPLANATIONS, CategoryRow, DecisionProposalForm, DecisionReturnForm
 from grants.letters import letter_title
-from grants.models import Decision, Letter
-from grants.services import Refused
+from grants.models import Call, Case, CostCategory, Decision, Letter, Submission
 from grants.views.applications import application_history
-from portal import audit
 from portal.audit import Actor
-from portal.background import send_after_commit
+from portal.files import serve_file
+from portal.formats import ZERO, kr
 from portal.models import COUNTY_ROLES, IMDI_ROLES
+from portal.rules import Refused
+
+# --- Proposing a decision (R14–R16) -----------------------------------------------------------
 
 
-def serve_file(file, *, filename: str, content_type: str, inline: bool = False) -> FileResponse:
-    """A stored file, through the view that checked who may read it; never cached on the way."""
-    response = FileResponse(file.open("rb"), as_attachment=not inline, filename=filename, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def _category_rows(case: Case, submission: Submission | None) -> list[CategoryRow]:
+    """The call's cost categories with the amount applied for and the amount recommended in the
+    assessment (the eligible lines' recommendations summed per category)."""
+    requested, recommended = {}, {}
+    if submission is not None:
+        requested = {row["name"]: Decimal(row["total"]) for row in submission.snapshot["budget"]["categories"]}
+        for line in services.assessment_lines(case, submission):
+            if line.eligible:
+                recommended[line.category] = recommended.get(line.category, ZERO) + line.recommended
+    return [
+        CategoryRow(
+            category=category,
+            requested=requested.get(category.name, ZERO),
+            recommended=recommended.get(category.name, ZERO),
+        )
+        for category in CostCategory.objects.filter(call_id=case.call_id).order_by("order", "pk")
+    ]
 
 
-def letter_of(decision: Decision) -> Letter | None:
-    try:
-        return decision.letter
-    except Letter.DoesNotExist:  # a proposal (IMDi reads those too) has no letter yet
-        return None
+def _proposal_initial(case: Case, submission: Submission | None, categories: list[CategoryRow]) -> dict:
+    call = case.call
+    rules = _("Rundskrivet for «%(call)s», punkt «Vilkår for å motta tilskudd» og punkt «%(assessment)s».") % {
+        "call": call.title,
+        "assessment": _("Slik fordeler IMDi tilskuddet"),
+    }
+    if call.scheme.legal_basis.strip():
+        rules = f"{call.scheme.legal_basis.strip()}\n{rules}"
+    initial = {
+        "rules": rules,
+        "conditions": call.conditions,
+        "considerations": case.justification,
+        **{row.field_name: row.recommended for row in categories},
+    }
+    if submission is not None:
+        initial["facts"] = _(
+            "%(county)s søkte %(date)s om %(amount)s til prosjektet «%(title)s» (søknad %(reference)s)."
+        ) % {
+            "county": case.application.organisation.name,
+            "date": timezone.localdate(submission.confirmed_at).strftime("%d.%m.%Y"),
+            "amount": kr(submission.total),
+            "title": submission.snapshot.get("fields", {}).get("title", ""),
+            "reference": case.application.reference,
+        }
+    return initial
 
 
-def _is_applicant(membership, decision: Decision) -> bool:
-    return bool(casework.is_applicant_member(membership, decision.case))
-
-
-# --- The county's page ------------------------------------------------------------------------
-
-
-def _render_decision(request, application, decision, *, accept_error: str = "", status: int = 200):
+@require_http_methods(["GET", "POST"])
+def decision_propose(request, pk: int):
     membership = request.membership
-    letter = letter_of(decision)  # cached on the decision for the permission helpers
+    case = get_case_for(membership, pk, write=request.method == "POST")
+    case.call = Call.objects.select_related("scheme").get(pk=case.call_id)
+    may = permissions.can_propose(membership, request.user, case)
+    submission = case.application.current_submission()
+    categories = _category_rows(case, submission)
+    form = DecisionProposalForm(
+        request.POST or None, categories=categories, initial=_proposal_initial(case, submission, categories)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        grant = data["kind"] == Decision.Kind.GRANT
+        try:
+            decision = services.decision_propose(
+                actor=Actor.from_request(request),
+                case_id=case.pk,
+                kind=data["kind"],
+                rules=data["rules"],
+                facts=data["facts"],
+                considerations=data["considerations"],
+                conditions=data["conditions"],
+                granted=form.granted() if grant else None,
+            )
+        except Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _("Vedtaket er foreslått. En annen saksbehandler må godkjenne det."))
+            return redirect("decision_detail", decision.pk)
+    recommended_split = sum((row.recommended for row in categories), ZERO)
+    context = {
+        "case": case,
+        "may": may,
+        "form": form,
+        "kinds": [(radio, KIND_EXPLANATIONS[radio.data["value"]]) for radio in form["kind"]],
+        "submission": submission,
+        "recommended_split": recommended_split,
+        "decisions": case.decisions.select_related("proposed_by").order_by("-proposed_at"),
+    }
+    return render(request, "grants/decisions/propose.html", context)
+
+
+# --- IMDi: approve or return a proposal -----------------------------------------------------------
+
+
+def _render_imdi_decision(
+    request, decision: Decision, *, error: str = "", return_form: DecisionReturnForm | None = None
+):
+    membership = request.membership
+    is_caseworker = bool(permissions.can_work_cases(membership))
+    proposed = decision.state == Decision.State.PROPOSED
+    approve = permissions.can_approve(membership, request.user, decision) if proposed else None
+    context = {
+        "decision": decision,
+        "case": decision.case,
+        "lines": decision.lines.select_related("category"),
+        "letter": Letter.objects.filter(decision=decision).select_related("first_opened_by").first(),
+        "payments": decision.payments.select_related("recorded_by"),
+        "is_caseworker": is_caseworker,
+        "approve": approve,
+        "return_form": return_form or DecisionReturnForm(),
+        "error": error,
+        "may_pay": is_caseworker and permissions.can_pay(decision),
+    }
+    return render(request, "grants/decisions/detail.html", context)
+
+
+@require_GET
+def decision_detail(request, pk: int):
+    return _render_imdi_decision(request, get_imdi_decision_for(request.membership, pk))
+
+
+@require_POST
+def decision_approve(request, pk: int):
+    decision = get_imdi_decision_for(request.membership, pk, write=True)
+    try:
+        decision = services.decision_approve(actor=Actor.from_request(request), decision_id=decision.pk)
+    except Refused as refused:
+        return _render_imdi_decision(request, decision, error=str(refused))
+    messages.success(request, _("Vedtaket er godkjent. Brevet lages nå."))
+    return redirect("decision_detail", decision.pk)
+
+
+@require_POST
+def decision_return(request, pk: int):
+    decision = get_imdi_decision_for(request.membership, pk, write=True)
+    form = DecisionReturnForm(request.POST)
+    if not form.is_valid():
+        return _render_imdi_decision(request, decision, return_form=form)
+    try:
+        services.decision_return(
+            actor=Actor.from_request(request), decision_id=decision.pk, reason=form.cleaned_data["reason"]
+        )
+    except Refused as refused:
+        return _render_imdi_decision(request, decision, error=str(refused), return_form=form)
+    messages.success(
+        request, _("Forslaget er sendt tilbake. Saksbehandleren kan rette vurderingen og foreslå vedtak på nytt.")
+    )
+    return redirect("decision_detail", decision.pk)
+
+
+# --- The county's page of a decision --------------------------------------------------------------
+
+
+def _render_county_decision(request, application, decision, *, accept_error: str = "", status: int = 200):
+    membership = request.membership
+    letter = decision.letter_or_none  # cached on the decision for the permission helpers
     is_imdi = membership.role in IMDI_ROLES
     context = {
         "application": application,
@@ -63,21 +194,21 @@ def _render_decision(request, application, decision, *, accept_error: str = "", 
         "letter": letter,
         "lines": list(decision.lines.select_related("category")),
         "is_county": membership.role in COUNTY_ROLES,
-        "is_applicant": _is_applicant(membership, decision),
+        "is_applicant": bool(permissions.is_applicant_member(membership, decision.case)),
         "is_imdi": is_imdi,
-        "may_retry": is_imdi and bool(can_work_cases(membership)),
+        "may_retry": is_imdi and bool(permissions.can_work_cases(membership)),
         "accept_error": accept_error,
         "events": visible_history(membership, application_history(application)),
     }
     if decision.kind == Decision.Kind.GRANT:
-        context["accept"] = casework.can_accept(membership, request.user, decision, timezone.now())
+        context["accept"] = permissions.can_accept(membership, request.user, decision, timezone.now())
     if decision.is_appealable:
-        context["appeal"] = casework.can_appeal(membership, decision)
+        context["appeal"] = permissions.can_appeal(membership, decision)
         context["appeals"] = list(
             decision.appeals.select_related("filed_by").prefetch_related("attachments").order_by("filed_at", "id")
         )
         if letter is not None and letter.issued_at:
-            context["deadline"] = casework.appeal_deadline(letter)
+            context["deadline"] = letter.appeal_deadline
             context["deadline_passed"] = timezone.localdate() > context["deadline"]
     return render(request, "grants/decisions/view.html", context, status=status)
 
@@ -86,7 +217,7 @@ def _render_decision(request, application, decision, *, accept_error: str = "", 
 def decision_view(request, pk: int, decision_pk: int):
     application = get_application_for(request.membership, pk)
     decision = get_decision_for(request.membership, application, decision_pk)
-    return _render_decision(request, application, decision)
+    return _render_county_decision(request, application, decision)
 
 
 @require_GET
@@ -94,11 +225,11 @@ def letter_file(request, pk: int, decision_pk: int):
     membership = request.membership
     application = get_application_for(membership, pk)
     decision = get_decision_for(membership, application, decision_pk)
-    letter = letter_of(decision)
+    letter = decision.letter_or_none
     if letter is None or letter.status != Letter.Status.READY:
         raise Http404
     if membership.role in COUNTY_ROLES:
-        casework.letter_opened(actor=Actor.from_request(request), letter=letter)
+        services.letter_open(actor=Actor.from_request(request), letter=letter)
     return serve_file(letter.file, filename=f"{letter.reference}.pdf", content_type="application/pdf", inline=True)
 
 
@@ -107,9 +238,9 @@ def decision_accept(request, pk: int, decision_pk: int):
     application = get_application_for(request.membership, pk, write=True)
     decision = get_decision_for(request.membership, application, decision_pk)
     try:
-        casework.decision_accept(actor=Actor.from_request(request), decision_id=decision.pk)
+        services.decision_accept(actor=Actor.from_request(request), decision_id=decision.pk)
     except Refused as refused:
-        return _render_decision(request, application, decision, accept_error=str(refused))
+        return _render_county_decision(request, application, decision, accept_error=str(refused))
     messages.success(
         request,
         _("Tilskuddet er akseptert på vegne av %(org)s. IMDi kan nå utbetale det.")
@@ -124,22 +255,13 @@ def decision_accept(request, pk: int, decision_pk: int):
 @require_POST
 def letter_retry(request, pk: int):
     decision = get_imdi_decision_for(request.membership, pk, write=True)
-    letter = letter_of(decision)
+    letter = decision.letter_or_none
     if letter is None:
         messages.error(request, _("Vedtaket er ikke godkjent, så det finnes ikke noe brev å lage."))
     elif letter.status == Letter.Status.READY:
         messages.info(request, _("Brevet %(ref)s er allerede laget og sendt.") % {"ref": letter.reference})
     else:
-        application = decision.case.application
-        with transaction.atomic():
-            audit.record(
-                actor=Actor.from_request(request),
-                action="letter.retry_requested",
-                obj=application,
-                subject_organisation=application.organisation,
-                changes={"letter": letter.reference, "status": letter.status, "attempts": letter.attempts},
-            )
-            send_after_commit(tasks.render_letter, letter.pk)
+        services.letter_retry(actor=Actor.from_request(request), letter=letter)
         messages.success(
             request,
             _("Brevet %(ref)s lages på nytt. Fylkeskommunen varsles når det er klart.") % {"ref": letter.reference},

@@ -5,6 +5,7 @@ from django import template
 from django.utils.html import format_html
 
 from portal import audit, formats
+from portal.models import Role
 from portal.workflows import workflow_of
 
 register = template.Library()
@@ -27,8 +28,6 @@ def state_label(state: str) -> str:
 
 @register.filter
 def role_label(role: str) -> str:
-    from portal.models import Role
-
     return Role(role).label if role in Role.values else role
 
 
@@ -42,13 +41,3 @@ def status_tag(obj, label=None):
     if tone:
         return format_html('<span class="status-tag status-{}">{}</span>', tone, text)
     return format_html('<span class="status-tag">{}</span>', text)
-
-
-# Until every app declares its actions with portal.audit.register_actions (kept for the move only).
-def register_labels(*, actions: dict | None = None, states: dict | None = None) -> None:
-    audit.register_actions({name: audit.Action(label) for name, label in (actions or {}).items()})
-    audit.register_states(states or {})
-
-
-NBSP = formats.NBSP
-ACTION_LABELS = audit.ACTIONS

@@ -1,53 +1,32 @@
-"""IMDi's exports per call (reporting.exports): the page to choose from, the CSV and XLSX files, and
+"""IMDi's exports per call (reporting.datasets): the page to choose from, the CSV and XLSX files, and
 the files made in the background for the user who ordered them."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from grants.models import Call
-from grants.services import Refused
-from grants.views.decisions import serve_file
 from portal.audit import Actor
-from portal.widgets import FastSelect
-from reporting import exports
+from portal.files import serve_file
+from portal.rules import Refused
+from reporting import services
+from reporting.datasets import DATASETS, filename, get_dataset, inline_max_rows
 from reporting.export_files import XLSX_CONTENT_TYPE, Dataset, csv_stream, xlsx_file
-from reporting.exports import DATASETS
+from reporting.forms.exports import HEADER_KEYS, ChooseForm
 from reporting.models import ExportJob
+from reporting.permissions import can_export, can_request_export
+from reporting.workflows import EXPORT_TONES
 
-HEADER_KEYS = "nokler"
 RECENT_JOBS = 20
 
 
-class ChooseForm(forms.Form):
-    """The call to export from, and the CSV's header row; read from the query string."""
-
-    call = forms.TypedChoiceField(label=gettext_lazy("Utlysning"), coerce=int, widget=FastSelect)
-    kolonner = forms.ChoiceField(
-        label=gettext_lazy("Kolonneoverskrifter i CSV-filene"),
-        choices=[
-            ("", gettext_lazy("Norske navn (for å lese)")),
-            (HEADER_KEYS, gettext_lazy("Faste nøkler (for programmer, endres aldri)")),
-        ],
-        required=False,
-        widget=forms.RadioSelect,
-    )
-
-    def __init__(self, data, *, calls):
-        super().__init__(data)
-        self.fields["call"].choices = [(c.pk, f"{c.title} ({c.year})") for c in calls]
-        self.fields["call"].widget.attrs["class"] = "form-select"
-
-
 def _dataset_or_404(key: str) -> Dataset:
-    dataset = exports.get_dataset(key)
+    dataset = get_dataset(key)
     if dataset is None:
         raise Http404(_("Det finnes ingen eksport med det navnet."))
     return dataset
@@ -74,7 +53,7 @@ JOB_FIELDS = (
 @require_GET
 def export_index(request):
     membership = request.membership
-    exports.can_export(membership).or_403()
+    can_export(membership).or_403()
     calls = _calls()
     data = request.GET.copy()
     if "call" not in data and calls:
@@ -84,7 +63,7 @@ def export_index(request):
     if form.is_valid():
         call = next(c for c in calls if c.pk == form.cleaned_data["call"])
         keys = form.cleaned_data["kolonner"] == HEADER_KEYS
-    limit = exports.inline_max_rows()
+    limit = inline_max_rows()
     rows = []
     if call is not None:
         for dataset in DATASETS.values():
@@ -105,13 +84,14 @@ def export_index(request):
     titles = {key: dataset.title for key, dataset in DATASETS.items()}
     for job in jobs:
         job.title = titles.get(job.dataset, job.dataset)
+        job.tone = EXPORT_TONES.get(job.status, "")
     context = {
         "form": form,
         "call": call,
         "rows": rows,
         "limit": limit,
         "jobs": jobs,
-        "may_request": exports.can_request_export(membership),
+        "may_request": can_request_export(membership),
     }
     return render(request, "reporting/exports/index.html", context)
 
@@ -124,13 +104,13 @@ def _no_store(response):
 
 @require_GET
 def export_csv(request, call_pk: int, dataset: str):
-    exports.can_export(request.membership).or_403()
+    can_export(request.membership).or_403()
     chosen = _dataset_or_404(dataset)
     call = get_object_or_404(Call.objects.only("id", "title", "year"), pk=call_pk)
-    exports.export_record(actor=Actor.from_request(request), call=call, dataset=chosen, format="csv")
+    services.export_record(actor=Actor.from_request(request), call=call, dataset=chosen, format="csv")
     stream = csv_stream(chosen, call, keys=request.GET.get("kolonner") == HEADER_KEYS)
     response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(call, chosen, "csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename(call, chosen, "csv")}"'
     return _no_store(response)
 
 
@@ -139,32 +119,32 @@ def export_xlsx(request, call_pk: int, dataset: str):
     """The Excel file at once when it is small; otherwise a page that offers to make it in the
     background (and the CSV, which is streamed whatever its size)."""
     membership = request.membership
-    exports.can_export(membership).or_403()
+    can_export(membership).or_403()
     chosen = _dataset_or_404(dataset)
     call = get_object_or_404(Call.objects.only("id", "title", "year"), pk=call_pk)
     count = chosen.count(call)
-    limit = exports.inline_max_rows()
+    limit = inline_max_rows()
     if count > limit:
         context = {
             "call": call,
             "dataset": chosen,
             "count": count,
             "limit": limit,
-            "may_request": exports.can_request_export(membership),
+            "may_request": can_request_export(membership),
             "csv_url": reverse("export_csv", args=[call.pk, chosen.key]),
         }
         return render(request, "reporting/exports/large.html", context)
-    exports.export_record(actor=Actor.from_request(request), call=call, dataset=chosen, format="xlsx")
+    services.export_record(actor=Actor.from_request(request), call=call, dataset=chosen, format="xlsx")
     workbook = xlsx_file(chosen, call)  # a temporary file: deleted when the response closes it
-    name = exports.filename(call, chosen, "xlsx")
+    name = filename(call, chosen, "xlsx")
     return _no_store(FileResponse(workbook, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE))
 
 
 @require_POST
 def export_job_create(request):
     membership = request.membership
-    exports.can_export(membership).or_403()
-    exports.can_request_export(membership).or_403()
+    can_export(membership).or_403()
+    can_request_export(membership).or_403()
     chosen = _dataset_or_404(request.POST.get("dataset", ""))
     call_pk = request.POST.get("call", "")
     if not call_pk.isdigit():
@@ -172,7 +152,7 @@ def export_job_create(request):
     call = get_object_or_404(Call.objects.only("id", "title", "year"), pk=int(call_pk))
     index = f"{reverse('export_index')}?call={call.pk}"
     try:
-        job, created = exports.export_job_create(actor=Actor.from_request(request), call=call, dataset=chosen)
+        job, created = services.export_job_create(actor=Actor.from_request(request), call=call, dataset=chosen)
     except Refused as refused:
         messages.error(request, str(refused))
         return redirect(index)
@@ -186,21 +166,12 @@ def export_job_create(request):
 @require_GET
 def export_job_file(request, pk: int):
     """A finished file, only for the user who ordered it: for anyone else it does not exist."""
-    exports.can_export(request.membership).or_403()
+    can_export(request.membership).or_403()
     job = get_object_or_404(
         ExportJob.objects.select_related("call"), pk=pk, user=request.user, status=ExportJob.Status.DONE
     )
     dataset = _dataset_or_404(job.dataset)
-    exports.export_record(actor=Actor.from_request(request), call=job.call, dataset=dataset, format=job.format, job=job)
-    return serve_file(
-        job.file, filename=exports.filename(job.call, dataset, job.format), content_type=XLSX_CONTENT_TYPE
+    services.export_record(
+        actor=Actor.from_request(request), call=job.call, dataset=dataset, format=job.format, job=job
     )
-
-
-urlpatterns = [
-    path("imdi/eksport/", export_index, name="export_index"),
-    path("imdi/eksport/<int:call_pk>/<slug:dataset>.csv", export_csv, name="export_csv"),
-    path("imdi/eksport/<int:call_pk>/<slug:dataset>.xlsx", export_xlsx, name="export_xlsx"),
-    path("imdi/eksport/jobber/", export_job_create, name="export_job_create"),
-    path("imdi/eksport/jobber/<int:pk>/fil/", export_job_file, name="export_job_file"),
-]
+    return serve_file(job.file, filename=filename(job.call, dataset, job.format), content_type=XLSX_CONTENT_TYPE)

@@ -8,28 +8,29 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grants.access import get_application_for, get_decision_for
-from grants.services import Refused
-from grants.views.decisions import serve_file
 from portal.audit import Actor
+from portal.files import serve_file
+from portal.formats import ZERO
 from portal.models import COUNTY_ROLES
-from portal.uploads import too_large_fields
-from reporting import reports
-from reporting.models import AnnualReport
-from reporting.report_forms import (
+from portal.rules import Refused
+from portal.uploads import ALLOWED, too_large_fields
+from reporting import permissions, services
+from reporting.access import get_report_for, report_of
+from reporting.forms.reports import (
+    AccountsApproveForm,
     AccountsFileForm,
     AccountsForm,
-    ApproveForm,
     AttachmentForm,
     ReportTextForm,
     ResultsForm,
 )
+from reporting.models import RESULT_FIELDS, SECTIONS, TEXT_FIELDS, AccountsApproval, AnnualReport, ReportAttachment
 
 SECTION_TITLES = {
     "report": gettext_lazy("Årsrapporten"),
@@ -38,14 +39,28 @@ SECTION_TITLES = {
 }
 
 
-def _report_of(decision) -> AnnualReport | None:
-    return (
-        AnnualReport.objects.filter(decision=decision)
-        .select_related(
-            "decision", "case", "application", "application__organisation", "application__call", "submitted_by"
-        )
-        .first()
+def summary_context(report: AnnualReport) -> dict:
+    """What templates/reporting/reports/_summary.html needs to show ``report`` read-only, in a
+    constant number of queries (its lines, approvals and attachments: one query each). Fetch the
+    report with ``decision`` and ``submitted_by`` selected (``get_report_for`` does)."""
+    lines = list(report.lines.select_related("category").order_by("category__order", "category__id"))
+    approvals = list(
+        AccountsApproval.objects.filter(report=report).select_related("user").order_by("approved_at", "id")
     )
+    attachments = list(
+        ReportAttachment.objects.filter(report=report, removed_at__isnull=True).order_by("uploaded_at", "id")
+    )
+    expenses = sum((line.spent for line in lines), ZERO)
+    return {
+        "report": report,
+        "lines": lines,
+        "approvals": approvals,
+        "attachments": attachments,
+        "expenses_total": expenses,
+        "budget_total": sum((line.budgeted for line in lines), ZERO),
+        "granted_total": sum((line.granted for line in lines), ZERO),
+        "unused": report.unused(expenses),
+    }
 
 
 def _progress(done: int, total: int) -> str:
@@ -55,15 +70,15 @@ def _progress(done: int, total: int) -> str:
 
 
 def _sections(report: AnnualReport, summary: dict) -> list[dict]:
-    texts = sum(1 for name in reports.TEXT_FIELDS if getattr(report, name).strip())
-    results = sum(1 for name in reports.RESULT_FIELDS if getattr(report, name) is not None)
+    texts = sum(1 for name in TEXT_FIELDS if getattr(report, name).strip())
+    results = sum(1 for name in RESULT_FIELDS if getattr(report, name) is not None)
     accounts_filled = bool(summary["expenses_total"] or report.other_income)
     return [
-        {"key": "report", "title": SECTION_TITLES["report"], "status": _progress(texts, len(reports.TEXT_FIELDS))},
+        {"key": "report", "title": SECTION_TITLES["report"], "status": _progress(texts, len(TEXT_FIELDS))},
         {
             "key": "results",
             "title": SECTION_TITLES["results"],
-            "status": _progress(results, len(reports.RESULT_FIELDS)),
+            "status": _progress(results, len(RESULT_FIELDS)),
         },
         {
             "key": "accounts",
@@ -85,22 +100,22 @@ def _render_overview(request, application, decision, report, *, status: int = 20
         **extra,
     }
     if report is None:
-        context["start"] = reports.can_start_report(membership, decision)
+        context["start"] = permissions.can_start_report(membership, decision)
         return render(request, "reporting/reports/overview.html", context, status=status)
-    summary = reports.summary_context(report)
+    summary = summary_context(report)
     approvals = summary["approvals"]
-    write = reports.can_write_report(membership, report)
-    approve = reports.can_approve_accounts(membership, request.user, report, approvals=approvals)
+    write = permissions.can_write_report(membership, report)
+    approve = permissions.can_approve_accounts(membership, request.user, report, approvals=approvals)
     taken = {a.capacity for a in approvals}
-    open_capacities = [value for value in reports.Capacity.values if value not in taken]
+    open_capacities = [value for value in AccountsApproval.Capacity.values if value not in taken]
     context.update(summary)
     context.update(
         {
             "sections": _sections(report, summary),
             "write": write,
             "approve": approve,
-            "submit": reports.can_submit_report(membership, report, approvals=approvals),
-            "missing": reports.missing_for_submit(report, approvals),
+            "submit": permissions.can_submit_report(membership, report, approvals=approvals),
+            "missing": permissions.missing_for_submit(report, approvals),
             "deadline_passed": context["now"] > report.deadline,
         }
     )
@@ -108,7 +123,7 @@ def _render_overview(request, application, decision, report, *, status: int = 20
         context.setdefault("accounts_form", AccountsFileForm())
         context.setdefault("attachment_form", AttachmentForm())
     if approve:
-        context.setdefault("approve_form", ApproveForm(open_capacities=open_capacities))
+        context.setdefault("approve_form", AccountsApproveForm(open_capacities=open_capacities))
     return render(request, "reporting/reports/overview.html", context, status=status)
 
 
@@ -128,10 +143,10 @@ def report_overview(request, pk: int, decision_pk: int):
     decision = get_decision_for(membership, application, decision_pk)
     if decision.kind != decision.Kind.GRANT:
         raise Http404
-    report = _report_of(decision)
+    report = report_of(decision)
     if request.method == "POST":
         try:
-            report = reports.report_start(actor=Actor.from_request(request), decision_id=decision.pk)
+            report = services.report_start(actor=Actor.from_request(request), decision_id=decision.pk)
         except Refused as refused:
             return _render_overview(request, application, decision, report, start_error=str(refused))
         messages.success(request, _("Årsrapporten er startet. Fyll ut delene under."))
@@ -141,10 +156,10 @@ def report_overview(request, pk: int, decision_pk: int):
 
 def _section_form(section: str, report: AnnualReport, lines, data=None):
     if section == "report":
-        initial = {name: getattr(report, name) for name in reports.TEXT_FIELDS}
+        initial = {name: getattr(report, name) for name in TEXT_FIELDS}
         return ReportTextForm(data, initial=initial)
     if section == "results":
-        initial = {name: getattr(report, name) for name in reports.RESULT_FIELDS}
+        initial = {name: getattr(report, name) for name in RESULT_FIELDS}
         return ResultsForm(data, initial=initial)
     initial = {
         "other_income": report.other_income,
@@ -157,11 +172,11 @@ def _section_form(section: str, report: AnnualReport, lines, data=None):
 
 @require_http_methods(["GET", "POST"])
 def report_section(request, pk: int, section: str):
-    if section not in reports.SECTIONS:
+    if section not in SECTIONS:
         raise Http404
     membership = request.membership
-    report = reports.get_report_for(membership, pk, write=request.method == "POST")
-    write = reports.can_write_report(membership, report)
+    report = get_report_for(membership, pk, write=request.method == "POST")
+    write = permissions.can_write_report(membership, report)
     if not write:
         if request.method == "POST":
             return _overview_for_report(request, report, section_error=write.reason)
@@ -170,20 +185,20 @@ def report_section(request, pk: int, section: str):
     lines = list(report.lines.select_related("category")) if section == "accounts" else []
     form = _section_form(section, report, lines, request.POST if request.method == "POST" else None)
     error = ""
-    version = reports.report_version(report)
+    version = services.report_version(report)
     if request.method == "POST" and form.is_valid():
         try:
-            reports.report_save(
+            services.report_save(
                 actor=Actor.from_request(request),
                 report_id=report.pk,
                 section=section,
                 data=form.cleaned_data,
                 version=request.POST.get("version") or None,
             )
-        except reports.StaleReport as stale:
+        except services.StaleReport as stale:
             error = str(stale)  # the form keeps what was typed; the page now carries the newest version
             report.refresh_from_db()
-            version = reports.report_version(report)
+            version = services.report_version(report)
         except Refused as refused:
             error = str(refused)
         else:
@@ -205,13 +220,13 @@ def report_section(request, pk: int, section: str):
 
 def _accounts_figures(report: AnnualReport, lines, form: AccountsForm) -> dict:
     """The totals shown under the accounts table: what was typed when the form was valid, else saved."""
-    spent = sum((line.spent for line in lines), reports.ZERO)
+    spent = sum((line.spent for line in lines), ZERO)
     expenses = getattr(form, "expenses", spent)
     unused = form.unused if form.unused is not None else report.unused(spent)
     return {
         "rows": form.rows(),
-        "budget_total": sum((line.budgeted for line in lines), reports.ZERO),
-        "granted_total": sum((line.granted for line in lines), reports.ZERO),
+        "budget_total": sum((line.budgeted for line in lines), ZERO),
+        "granted_total": sum((line.granted for line in lines), ZERO),
         "expenses_total": expenses,
         "unused": unused,
     }
@@ -219,13 +234,13 @@ def _accounts_figures(report: AnnualReport, lines, form: AccountsForm) -> dict:
 
 @require_POST
 def report_accounts_upload(request, pk: int):
-    report = reports.get_report_for(request.membership, pk, write=True)
+    report = get_report_for(request.membership, pk, write=True)
     data, files = request.POST, request.FILES  # reading them runs the upload handlers
     form = AccountsFileForm(data, files, too_large="accounts-file" in too_large_fields(request))
     if not form.is_valid():
         return _overview_for_report(request, report, accounts_form=form)
     try:
-        reports.accounts_file_set(
+        services.accounts_file_set(
             actor=Actor.from_request(request),
             report_id=report.pk,
             upload=form.cleaned_data["file"],
@@ -243,7 +258,7 @@ def report_accounts_upload(request, pk: int):
 
 @require_GET
 def report_accounts_file(request, pk: int):
-    report = reports.get_report_for(request.membership, pk)
+    report = get_report_for(request.membership, pk)
     if not report.accounts_file:
         raise Http404
     name = report.accounts_file_name or "regnskap"
@@ -252,21 +267,19 @@ def report_accounts_file(request, pk: int):
 
 
 def _content_type(name: str) -> str:
-    from portal.uploads import ALLOWED
-
     ext = name.rpartition(".")[2].lower()
     return ALLOWED.get(ext, "application/octet-stream")
 
 
 @require_POST
 def report_attachment_add(request, pk: int):
-    report = reports.get_report_for(request.membership, pk, write=True)
+    report = get_report_for(request.membership, pk, write=True)
     data, files = request.POST, request.FILES  # reading them runs the upload handlers
     form = AttachmentForm(data, files, too_large="attachment-file" in too_large_fields(request))
     if not form.is_valid():
         return _overview_for_report(request, report, attachment_form=form)
     try:
-        attachment = reports.attachment_add(
+        attachment = services.attachment_add(
             actor=Actor.from_request(request),
             report_id=report.pk,
             upload=form.cleaned_data["file"],
@@ -281,17 +294,17 @@ def report_attachment_add(request, pk: int):
 
 @require_GET
 def report_attachment(request, pk: int, attachment_pk: int):
-    report = reports.get_report_for(request.membership, pk)
+    report = get_report_for(request.membership, pk)
     attachment = get_object_or_404(report.attachments, pk=attachment_pk)
     return serve_file(attachment.file, filename=attachment.original_name, content_type=attachment.content_type)
 
 
 @require_POST
 def report_attachment_remove(request, pk: int, attachment_pk: int):
-    report = reports.get_report_for(request.membership, pk, write=True)
+    report = get_report_for(request.membership, pk, write=True)
     attachment = get_object_or_404(report.attachments, pk=attachment_pk)
     try:
-        reports.attachment_remove(actor=Actor.from_request(request), report_id=report.pk, attachment_id=attachment.pk)
+        services.attachment_remove(actor=Actor.from_request(request), report_id=report.pk, attachment_id=attachment.pk)
     except Refused as refused:
         return _overview_for_report(request, report, upload_error=str(refused))
     messages.success(request, _("Vedlegget %(file)s er fjernet fra rapporten.") % {"file": attachment.original_name})
@@ -299,13 +312,14 @@ def report_attachment_remove(request, pk: int, attachment_pk: int):
 
 
 @require_POST
-def report_approve(request, pk: int):
-    report = reports.get_report_for(request.membership, pk, write=True)
-    form = ApproveForm(request.POST)
+def accounts_approve(request, pk: int):
+    """One of the county's two approvals of the accounts."""
+    report = get_report_for(request.membership, pk, write=True)
+    form = AccountsApproveForm(request.POST)
     if not form.is_valid():
         return _overview_for_report(request, report, approve_form=form)
     try:
-        approval = reports.accounts_approve(
+        approval = services.accounts_approve(
             actor=Actor.from_request(request), report_id=report.pk, capacity=form.cleaned_data["capacity"]
         )
     except Refused as refused:
@@ -319,9 +333,9 @@ def report_approve(request, pk: int):
 
 @require_POST
 def report_submit(request, pk: int):
-    report = reports.get_report_for(request.membership, pk, write=True)
+    report = get_report_for(request.membership, pk, write=True)
     try:
-        report = reports.report_submit(actor=Actor.from_request(request), report_id=report.pk)
+        report = services.report_submit(actor=Actor.from_request(request), report_id=report.pk)
     except Refused as refused:
         return _overview_for_report(request, report, submit_error=str(refused))
     if report.is_late:
@@ -332,20 +346,3 @@ def report_submit(request, pk: int):
     else:
         messages.success(request, _("Årsrapporten og regnskapet er sendt inn til IMDi."))
     return _to_overview(report)
-
-
-urlpatterns = [
-    path("soknader/<int:pk>/vedtak/<int:decision_pk>/rapport/", report_overview, name="report_overview"),
-    path("rapporter/<int:pk>/del/<str:section>/", report_section, name="report_section"),
-    path("rapporter/<int:pk>/regnskap/", report_accounts_upload, name="report_accounts_upload"),
-    path("rapporter/<int:pk>/regnskap/fil/", report_accounts_file, name="report_accounts_file"),
-    path("rapporter/<int:pk>/vedlegg/", report_attachment_add, name="report_attachment_add"),
-    path("rapporter/<int:pk>/vedlegg/<int:attachment_pk>/", report_attachment, name="report_attachment"),
-    path(
-        "rapporter/<int:pk>/vedlegg/<int:attachment_pk>/fjern/",
-        report_attachment_remove,
-        name="report_attachment_remove",
-    ),
-    path("rapporter/<int:pk>/godkjenn/", report_approve, name="report_approve"),
-    path("rapporter/<int:pk>/send-inn/", report_submit, name="report_submit"),
-]

@@ -4,12 +4,12 @@ and each scheme across the years. Read-only pages for caseworkers, admins and au
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from reporting import statistics
 from reporting.charts import Series, bar_chart, count
+from reporting.permissions import can_view_statistics
 
 
 def _figures_series(*keys: str) -> list[Series]:
@@ -31,7 +31,7 @@ def _figures_series(*keys: str) -> list[Series]:
 def statistics_overview(request):
     """Every scheme across the years: one row per call, with a chart of pot, allocated and paid."""
     membership = request.membership
-    statistics.can_view_statistics(membership).or_403()
+    can_view_statistics(membership).or_403()
     schemes = statistics.across_years(statistics.visible_calls(membership))
     sections = []
     for scheme in schemes:
@@ -53,20 +53,9 @@ def statistics_overview(request):
     return render(request, "reporting/statistics/overview.html", {"sections": sections})
 
 
-@require_GET
-def statistics_call(request, pk: int):
-    """One call: its totals, each county's share, budget against accounts per cost category, and
-    its applications and cases by state."""
-    membership = request.membership
-    statistics.can_view_statistics(membership).or_403()
-    calls = statistics.visible_calls(membership).select_related("scheme")
-    call = get_object_or_404(calls.only(*statistics.CALL_FIELDS), pk=pk)
-    stats = statistics.call_statistics(call)
-    totals = [
-        {"key": s.key, "label": s.label, "value": stats.pot if s.key == "pot" else getattr(stats.totals, s.key)}
-        for s in _figures_series("pot", *statistics.FIGURES)
-    ]
-    charts = {
+def _money_charts(stats, totals: list[dict]) -> dict:
+    """The call's money: its totals, and each county's share."""
+    return {
         "totals": bar_chart(
             chart_id="chart-totals",
             title=_("Utlysningens penger"),
@@ -93,6 +82,12 @@ def statistics_call(request, pk: int):
             label=lambda item: item["name"],
             series=_figures_series("allocated", "paid", "used"),
         ),
+    }
+
+
+def _other_charts(stats) -> dict:
+    """Budget against accounts per cost category, and the cases by state."""
+    return {
         "categories": bar_chart(
             chart_id="chart-categories",
             title=_("Budsjett, tildelt og regnskap per kostnadskategori"),
@@ -118,18 +113,27 @@ def statistics_call(request, pk: int):
             label_width=200,
         ),
     }
+
+
+@require_GET
+def statistics_call(request, pk: int):
+    """One call: its totals, each county's share, budget against accounts per cost category, and
+    its applications and cases by state."""
+    membership = request.membership
+    can_view_statistics(membership).or_403()
+    calls = statistics.visible_calls(membership).select_related("scheme")
+    call = get_object_or_404(calls.only(*statistics.CALL_FIELDS), pk=pk)
+    stats = statistics.call_statistics(call)
+    totals = [
+        {"key": s.key, "label": s.label, "value": stats.pot if s.key == "pot" else getattr(stats.totals, s.key)}
+        for s in _figures_series("pot", *statistics.FIGURES)
+    ]
     context = {
         "call": call,
         "stats": stats,
         "totals": totals,
-        "charts": charts,
+        "charts": {**_money_charts(stats, totals), **_other_charts(stats)},
         "case_total": sum(s.count for s in stats.case_states),
         "application_total": sum(s.count for s in stats.application_states),
     }
     return render(request, "reporting/statistics/call.html", context)
-
-
-urlpatterns = [
-    path("imdi/statistikk/", statistics_overview, name="statistics_overview"),
-    path("imdi/statistikk/<int:pk>/", statistics_call, name="statistics_call"),
-]

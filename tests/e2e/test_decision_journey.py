@@ -36,7 +36,6 @@ from django.utils import dateformat, timezone, translation
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from grants.casework import appeal_deadline
 from grants.models import Appeal, Case, Decision, Letter, Payment
 from tests import factories as f
 from tests.conftest import SECRETS
@@ -451,7 +450,7 @@ def test_dismissal_appealed_and_upheld_by_the_ministry(ui, e2e_cast):
     assert ui.heading() == "Vedtak om avvisning"
     appeal_section = in_section(page, "Klage")
     assert "Arbeids- og inkluderingsdepartementet" in normal(appeal_section.inner_text())
-    deadline = appeal_deadline(Letter.objects.get(pk=letter.pk))
+    deadline = Letter.objects.get(pk=letter.pk).appeal_deadline
     assert f"Klagefrist: {deadline:%d.%m.%Y}" in normal(appeal_section.inner_text())
     county_pdf = fetch_pdf(ui, in_section(page, "Vedtaksbrevet").get_by_role("link", name=re.compile("^Åpne brevet")))
     assert county_pdf == pdf

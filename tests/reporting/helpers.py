@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from grants import casework
+from grants import services
 from grants.models import Decision
 from tests import factories as f
-from tests.cases.helpers import decided, issued, submitted_case
+from tests.grants.helpers_cases import decided, issued, submitted_case
 
 
 def paid_grant(cast, *, organisation=None, call=None, amount="1000000") -> Decision:
@@ -19,8 +19,8 @@ def paid_grant(cast, *, organisation=None, call=None, amount="1000000") -> Decis
     case = submitted_case(cast, call=call, organisation=organisation)
     decision = decided(cast, case, amount=amount)
     issued(decision)
-    casework.decision_accept(actor=f.actor_for(director), decision_id=decision.pk)
-    casework.payment_register(
+    services.decision_accept(actor=f.actor_for(director), decision_id=decision.pk)
+    services.payment_register(
         actor=f.actor_for(cast.caseworker),
         decision_id=decision.pk,
         amount=Decimal(amount),

@@ -16,16 +16,16 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import casework
+from grants import services
 from grants.models import CooperationAgreement, Decision
-from portal.uploads import check_upload
 from portal.audit import record
 from portal.models import AuditEvent
+from portal.uploads import check_upload
 from reporting import casefile
 from reporting.models import AccountLine, AccountsApproval, AnnualReport, RepaymentClaim, ReportAttachment
 from tests import factories as f
-from tests.cases import helpers as h
 from tests.conftest import assert_constant_queries
+from tests.grants import helpers_cases as h
 from tests.reporting.helpers import paid_grant
 
 ACCOUNTS = b"%PDF-1.4\nregnskap for 2025\n%%EOF\n"
@@ -287,7 +287,7 @@ def test_an_appeal_and_its_attachments_are_in_the_case_file(client, login_as, ca
     dismissal = h.decided(cast, h.submitted_case(cast), kind=Decision.Kind.DISMISSAL)
     h.issued(dismissal)
     upload = f.pdf_upload("klage over avvisning.pdf")
-    appeal = casework.appeal_file(
+    appeal = services.appeal_file(
         actor=f.actor_for(cast.staff_a),
         decision_id=dismissal.pk,
         reasons="Søknaden kom inn i tide.",

@@ -28,7 +28,7 @@ from grants.models import (
     Submission,
 )
 from portal.models import AuditEvent
-from reporting import exports
+from reporting import datasets, services, tasks
 from reporting.models import AccountLine, AnnualReport, ExportJob, RepaymentClaim
 from tests import factories as f
 from tests.conftest import assert_constant_queries, login
@@ -208,7 +208,7 @@ def test_budget_lines_csv_is_streamed_and_equals_the_database(cast, grant, clien
 def test_csv_header_can_be_the_stable_column_keys(cast, grant, client):
     login(client, cast.auditor)
     header, *rows = read_csv(client.get(csv_url(cast.call, "applications", kolonner="nokler")))
-    assert header == [column.key for column in exports.DATASETS["applications"].columns]
+    assert header == [column.key for column in datasets.DATASETS["applications"].columns]
     row = dict(zip(header, rows[0], strict=True))
     application = grant.case.application
     assert row["reference"] == application.reference
@@ -278,7 +278,7 @@ def test_every_dataset_exports_as_csv_and_xlsx(cast, grant, client):
         comment_deadline=dt.date(2026, 3, 1),
     )
     login(client, cast.caseworker)
-    for key, dataset in exports.DATASETS.items():
+    for key, dataset in datasets.DATASETS.items():
         header, *rows = read_csv(client.get(csv_url(cast.call, key)))
         assert len(header) == len(dataset.columns)
         assert len(rows) == dataset.count(cast.call), key
@@ -319,7 +319,7 @@ def test_xlsx_totals_equal_the_database_sums(cast, grant, client):
 
 
 def dict_label(dataset: str, key: str):
-    return next(c.label for c in exports.DATASETS[dataset].columns if c.key == key)
+    return next(c.label for c in datasets.DATASETS[dataset].columns if c.key == key)
 
 
 # --- Large files, made in the background ------------------------------------------------------
@@ -347,7 +347,7 @@ def test_large_xlsx_is_made_in_the_background_and_only_its_owner_downloads_it(
     assert len(export_mails()) == 1 and export_mails()[0].to == [cast.caseworker.email]
     assert reverse("export_index") in export_mails()[0].body
 
-    exports.build_export(job.pk)  # a second run (the sweep, a redelivery) changes nothing
+    tasks.build_export(job.pk)  # a second run (the sweep, a redelivery) changes nothing
     job.refresh_from_db()
     assert len(export_mails()) == 1 and job.rows == 6
 
@@ -367,7 +367,9 @@ def test_ordering_the_same_file_twice_makes_one(cast, grant, client):
     login(client, cast.admin)
     data = {"call": cast.call.pk, "dataset": "decisions"}
     with override_settings(CELERY_TASK_ALWAYS_EAGER=False):
-        exports.export_job_create(actor=f.actor_for(cast.admin), call=cast.call, dataset=exports.DATASETS["decisions"])
+        services.export_job_create(
+            actor=f.actor_for(cast.admin), call=cast.call, dataset=datasets.DATASETS["decisions"]
+        )
         response = client.post(reverse("export_job_create"), data, follow=True)
     assert "Denne filen lages allerede." in response.content.decode()
     assert ExportJob.objects.count() == 1
@@ -376,7 +378,7 @@ def test_ordering_the_same_file_twice_makes_one(cast, grant, client):
 def test_the_sweep_makes_a_file_the_broker_never_got(cast, grant):
     job = ExportJob.objects.create(user=cast.caseworker, call=cast.call, dataset="payments", format="xlsx")
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=11))
-    exports.sweep_exports()
+    tasks.sweep_exports()
     job.refresh_from_db()
     assert job.status == ExportJob.Status.DONE and job.rows == 1
     assert len(export_mails()) == 1
@@ -386,7 +388,7 @@ def test_the_sweep_makes_a_file_the_broker_never_got(cast, grant):
 
 def test_a_job_that_fails_is_marked_failed_and_the_user_told(cast, grant):
     job = ExportJob.objects.create(user=cast.caseworker, call=cast.call, dataset="gone", format="xlsx")
-    exports.build_export(job.pk)
+    tasks.build_export(job.pk)
     job.refresh_from_db()
     assert job.status == ExportJob.Status.FAILED and "gone" in job.error
     assert [m.subject for m in export_mails()] == ["[IMDi tilskudd] Eksporten kunne ikke lages: gone"]
@@ -401,7 +403,7 @@ def test_export_page_query_count_does_not_grow_with_applications(cast, client):
     assert_constant_queries(client, reverse("export_index"), lambda n: add_applications(cast, n, full=True))
 
 
-@pytest.mark.parametrize("dataset", sorted(exports.DATASETS))
+@pytest.mark.parametrize("dataset", sorted(datasets.DATASETS))
 def test_csv_export_query_count_does_not_grow_with_applications(cast, client, dataset):
     login(client, cast.caseworker)
 
@@ -415,7 +417,7 @@ def test_csv_export_query_count_does_not_grow_with_applications(cast, client, da
     add_applications(cast, 1, full=True)
     small = queries()
     add_applications(cast, 49, full=True)
-    assert exports.DATASETS[dataset].count(cast.call) >= 50
+    assert datasets.DATASETS[dataset].count(cast.call) >= 50
     assert queries() == small
 
 

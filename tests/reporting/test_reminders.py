@@ -27,7 +27,7 @@ from reporting import reminders
 from reporting.models import AnnualReport, Reminder, ReminderText, RepaymentClaim
 from reporting.reminders import call_county_target, sweep_reminders
 from tests import factories as f
-from tests.cases.helpers import decided, issued
+from tests.grants.helpers_cases import decided, issued
 from tests.reporting.helpers import paid_grant
 
 DAY = dt.timedelta(days=1)
@@ -482,7 +482,7 @@ def test_the_bench_measure_sweeps_twice_and_leaves_nothing_behind(cast):
 
 def test_beat_runs_the_reminder_task_every_quarter_of_an_hour_and_it_sends(cast, deadline, time_machine):
     from portal.celery import app
-    from reporting.reminders import send_reminders
+    from reporting.tasks import send_reminders
 
     entry = app.conf.beat_schedule["send-reminders"]
     assert entry["task"] == send_reminders.name == "reporting.reminders.send_reminders"

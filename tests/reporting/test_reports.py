@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import AuditEvent
-from reporting import reports
 from reporting.models import AccountLine, AccountsApproval, AnnualReport, ReportAttachment
+from reporting.services import reports
 from tests import factories as f
 from tests.conftest import login
 from tests.reporting.helpers import paid_grant
@@ -70,7 +70,7 @@ def upload_accounts(client, report, name="regnskap-2025.pdf", content=f.TINY_PDF
 
 
 def approve(client, report, capacity):
-    return client.post(reverse("report_approve", args=[report.pk]), {"capacity": capacity})
+    return client.post(reverse("accounts_approve", args=[report.pk]), {"capacity": capacity})
 
 
 def ready_report(client, cast, decision, *, spent=("200000", "800000")) -> AnnualReport:
@@ -172,7 +172,7 @@ def test_decision_page_links_to_the_report(client, cast):
 
 
 def test_a_grant_not_accepted_cannot_get_a_report(client, cast):
-    from tests.cases.helpers import decided, issued, submitted_case
+    from tests.grants.helpers_cases import decided, issued, submitted_case
 
     decision = decided(cast, submitted_case(cast))
     issued(decision)

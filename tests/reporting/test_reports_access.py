@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants.models import Decision
-from reporting import reports
+from reporting import panels
 from reporting.models import AccountLine, AnnualReport, ReportAttachment
 from tests import factories as f
 from tests.conftest import login
@@ -39,7 +39,7 @@ def report_urls(report, attachment) -> list[str]:
         reverse("report_attachment_add", args=[report.pk]),
         reverse("report_attachment", args=[report.pk, attachment.pk]),
         reverse("report_attachment_remove", args=[report.pk, attachment.pk]),
-        reverse("report_approve", args=[report.pk]),
+        reverse("accounts_approve", args=[report.pk]),
         reverse("report_submit", args=[report.pk]),
     ]
 
@@ -115,7 +115,7 @@ def render_panel(cast, user=None) -> tuple[str, int]:
     request.user = user
     request.membership = user.memberships.select_related("organisation").get()
     with CaptureQueriesContext(connection) as queries:
-        html = render_to_string("reporting/reports/panel.html", {"panel": reports.county_reports(request)})
+        html = render_to_string("reporting/panels/county_reports.html", {"panel": panels.county_reports(request)})
     return html, len(queries.captured_queries)
 
 

@@ -12,8 +12,8 @@ from django.db import DatabaseError, connection
 
 from grants.services import Refused
 from portal.uploads import check_upload
-from reporting import reports
 from reporting.models import AnnualReport
+from reporting.services import reports
 from tests import factories as f
 from tests.reporting.helpers import paid_grant
 

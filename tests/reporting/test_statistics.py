@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants.models import Application, BudgetLine, Case, Decision, DecisionLine, Payment
-from portal.templatetags.portal_tags import NBSP
+from portal.formats import NBSP
 from reporting.models import AccountLine, AnnualReport, CarryOver, RepaymentClaim
 from tests import factories as f
 from tests.conftest import assert_constant_queries

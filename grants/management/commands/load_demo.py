@@ -17,12 +17,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from grants import casework, letters, seed, services
+from grants import letters, seed, services
 from grants.models import Application, Call, DeadlineExtension, PartnerKind
-from portal.uploads import check_upload
 from portal.audit import Actor
 from portal.dates import start_of_day
 from portal.models import Delegation, Membership, Organisation, Role, User
+from portal.uploads import check_upload
 
 DEMO_PASSWORD = "demo-passord-2025"
 
@@ -162,8 +162,8 @@ class Command(BaseCommand):
             )
             if county.startswith("Innlandet"):
                 case = application.case
-                casework.case_assign(actor=imdi, case_id=case.pk, assignee=caseworker)
-                casework.case_declare(actor=imdi, case_id=case.pk, disqualified=False)
+                services.case_assign(actor=imdi, case_id=case.pk, assignee=caseworker)
+                services.case_declare(actor=imdi, case_id=case.pk, disqualified=False)
 
     def _demo_paid_grant(self, orgs, users):
         """Vestland has a grant for the earliest call, decided, accepted and paid, so the follow-up can
@@ -175,9 +175,8 @@ class Command(BaseCommand):
         if call is None or Application.objects.filter(call=call, organisation=organisation).exists():
             return
         staff, director = users["saksbehandler@vestland.demo"], users["direktor@vestland.demo"]
-        caseworker, approver = users["saksbehandler1@imdi.demo"], users["saksbehandler2@imdi.demo"]
+        caseworker = users["saksbehandler1@imdi.demo"]
         imdi = Actor(user=caseworker, membership=caseworker.memberships.get(role=Role.CASEWORKER))
-        second = Actor(user=approver, membership=approver.memberships.get(role=Role.CASEWORKER))
         county, confirmer = self._actor(staff, organisation), self._actor(director, organisation)
         if DeadlineExtension.deadline_for(call, organisation) <= timezone.now():
             services.extension_record(
@@ -191,9 +190,18 @@ class Command(BaseCommand):
         services.application_send(actor=county, application_id=application.pk)
         services.application_confirm(actor=confirmer, application_id=application.pk)
         case = Application.objects.get(pk=application.pk).case
-        casework.case_assign(actor=imdi, case_id=case.pk, assignee=caseworker)
-        casework.case_declare(actor=imdi, case_id=case.pk, disqualified=False)
-        casework.assessment_save(
+        self._demo_decide_and_pay(case, users, confirmer)
+
+    def _demo_decide_and_pay(self, case, users, confirmer):
+        """IMDi assesses the case, allocates, proposes and approves a grant; the county accepts it
+        and IMDi pays it."""
+        call = case.call
+        caseworker, approver = users["saksbehandler1@imdi.demo"], users["saksbehandler2@imdi.demo"]
+        imdi = Actor(user=caseworker, membership=caseworker.memberships.get(role=Role.CASEWORKER))
+        second = Actor(user=approver, membership=approver.memberships.get(role=Role.CASEWORKER))
+        services.case_assign(actor=imdi, case_id=case.pk, assignee=caseworker)
+        services.case_declare(actor=imdi, case_id=case.pk, disqualified=False)
+        services.assessment_save(
             actor=imdi,
             case_id=case.pk,
             conditions={"agreements_ok": True, "declaration_ok": True, "in_time_ok": True},
@@ -204,10 +212,10 @@ class Command(BaseCommand):
             justification="Godt samarbeid med alle partene og tydelig overføringsverdi.",
             complete=True,
         )
-        casework.allocate(actor=imdi, case_id=case.pk, amount=Decimal("1500000"))
+        services.allocation_set(actor=imdi, case_id=case.pk, amount=Decimal("1500000"))
         categories = {c.order: c.pk for c in call.cost_categories.all()}
         first, second_category = sorted(categories)[:2]
-        decision = casework.decision_propose(
+        decision = services.decision_propose(
             actor=imdi,
             case_id=case.pk,
             kind="grant",
@@ -217,10 +225,10 @@ class Command(BaseCommand):
             conditions=f"Tilskuddet skal brukes til klassen i {call.year}.",
             granted={categories[first]: Decimal("300000"), categories[second_category]: Decimal("1200000")},
         )
-        casework.decision_approve(actor=second, decision_id=decision.pk)
+        services.decision_approve(actor=second, decision_id=decision.pk)
         letters.letter_issue(decision.letter.pk)
-        casework.decision_accept(actor=confirmer, decision_id=decision.pk)
-        casework.payment_register(
+        services.decision_accept(actor=confirmer, decision_id=decision.pk)
+        services.payment_register(
             actor=imdi,
             decision_id=decision.pk,
             amount=Decimal("1500000"),

@@ -1,0 +1,27 @@
+"""The form of a payment of an accepted grant (R17); ``services.payment_register`` checks the rest."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from grants.forms.fields import AmountField
+from grants.models import Decision
+
+
+class PaymentForm(forms.Form):
+    amount = AmountField(label=gettext_lazy("Beløp"))
+    paid_on = forms.DateField(
+        label=gettext_lazy("Utbetalingsdato"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reference = forms.CharField(
+        label=gettext_lazy("Referanse (bilagsnummer)"),
+        max_length=100,
+        help_text=gettext_lazy("Bilagsnummeret i økonomisystemet, så utbetalingen kan finnes igjen."),
+    )
+
+    def __init__(self, *args, decision: Decision, **kwargs):
+        kwargs.setdefault("initial", {"amount": decision.outstanding, "paid_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)

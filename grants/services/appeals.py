@@ -1,0 +1,131 @@
+"""Appeals against a dismissal (R15): filed by the county, reversed by IMDi or forwarded to the
+ministry, and the ministry's outcome. A reversal (IMDi's or the ministry's) sends the case back to
+be assessed for a new decision and letter."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grants.models import Appeal, AppealAttachment
+from grants.permissions import can_appeal, can_handle_appeal, is_caseworker
+from grants.services.cases import case_take
+from grants.services.locking import lock_appeal, lock_decision
+from grants.workflows import APPEAL
+from portal.audit import Actor
+from portal.rules import Refused
+
+
+def appeal_file(*, actor: Actor, decision_id: int, reasons: str, files=()) -> Appeal:
+    """The county appeals a dismissal. ``files``: (upload, CheckedFile) pairs already checked. A
+    late appeal is received and marked late."""
+    if not reasons.strip():
+        raise Refused(_("Skriv hvorfor dere klager."))
+    with transaction.atomic():
+        decision = lock_decision(decision_id)
+        case = decision.case
+        can_appeal(actor.membership, decision).or_refuse()
+        now = timezone.now()
+        deadline = decision.letter.appeal_deadline
+        appeal = Appeal.objects.create(
+            case=case,
+            decision=decision,
+            reasons=reasons.strip(),
+            filed_by=actor.user,
+            filed_at=now,
+            deadline=deadline,
+            is_late=timezone.localdate(now) > deadline,
+        )
+        for upload, checked in files:
+            attachment = AppealAttachment(appeal=appeal)
+            attachment.attach(upload, checked, by=actor.user)
+            attachment.save()
+        case_take(
+            case,
+            "appeal",
+            actor=actor,
+            appeal=appeal.pk,
+            late=appeal.is_late,
+            deadline=deadline.isoformat(),
+            attachments=[checked.sha256 for _upload, checked in files],
+        )
+        case.save(update_fields=["state", "updated_at"])
+    return appeal
+
+
+def _appeal_to_handle(actor: Actor, appeal_id: int, *, state: str) -> Appeal:
+    """The appeal, locked, when ``actor`` may take its next step from ``state``. Call inside the
+    transaction."""
+    appeal = lock_appeal(appeal_id)
+    can_handle_appeal(actor.membership, actor.user, appeal.case).or_refuse()
+    if appeal.state != state:
+        if state == Appeal.State.FORWARDED:
+            raise Refused(_("Klagen er ikke sendt departementet."))
+        raise Refused(_("Klagen er allerede behandlet."))
+    return appeal
+
+
+def _close(actor: Actor, appeal: Appeal, transition: str, now) -> None:
+    APPEAL.take(appeal, transition, actor=None)  # the case's transition records the event
+    appeal.closed_by, appeal.closed_at = actor.user, now
+    appeal.save()
+
+
+def _reopen_case(actor: Actor, appeal: Appeal, transition: str, now, /, **changes) -> None:
+    """The dismissal is reversed: the case is assessed again (by its caseworker, or it waits for
+    one) for a new decision and letter."""
+    decision, case = appeal.decision, appeal.case
+    decision.reversed_at = now
+    decision.save(update_fields=["reversed_at"])
+    case_take(case, transition if case.assigned_to_id else f"{transition}_unassigned", actor=actor, **changes)
+    case.save(update_fields=["state", "updated_at"])
+
+
+def appeal_reverse(*, actor: Actor, appeal_id: int, reason: str) -> Appeal:
+    """IMDi finds the appeal right and reverses its own decision (fvl. § 33 second paragraph)."""
+    is_caseworker(actor.membership).or_refuse()
+    if not reason.strip():
+        raise Refused(_("Skriv hvorfor vedtaket omgjøres."))
+    with transaction.atomic():
+        appeal = _appeal_to_handle(actor, appeal_id, state=Appeal.State.RECEIVED)
+        now = timezone.now()
+        appeal.reversal_reason = reason.strip()
+        _close(actor, appeal, "reverse", now)
+        _reopen_case(actor, appeal, "reverse", now, appeal=appeal.pk, reason=reason.strip())
+    return appeal
+
+
+def appeal_forward(*, actor: Actor, appeal_id: int, cover_note: str) -> Appeal:
+    """IMDi upholds its decision and sends the appeal to the ministry with a cover note."""
+    is_caseworker(actor.membership).or_refuse()
+    if not cover_note.strip():
+        raise Refused(_("Skriv oversendelsesbrevet til departementet."))
+    with transaction.atomic():
+        appeal = _appeal_to_handle(actor, appeal_id, state=Appeal.State.RECEIVED)
+        APPEAL.take(appeal, "forward", actor=None)  # the case's transition records the event
+        appeal.cover_note = cover_note.strip()
+        appeal.forwarded_by, appeal.forwarded_at = actor.user, timezone.now()
+        appeal.save()
+        case_take(appeal.case, "forward", actor=actor, appeal=appeal.pk)
+        appeal.case.save(update_fields=["state", "updated_at"])
+    return appeal
+
+
+def appeal_outcome(*, actor: Actor, appeal_id: int, upheld: bool, note: str, decided_on) -> Appeal:
+    """Record the ministry's decision: upheld closes the case; reversed reopens it for a new decision."""
+    is_caseworker(actor.membership).or_refuse()
+    if not note.strip():
+        raise Refused(_("Skriv hva departementet kom fram til."))
+    with transaction.atomic():
+        appeal = _appeal_to_handle(actor, appeal_id, state=Appeal.State.FORWARDED)
+        now = timezone.now()
+        appeal.outcome_note, appeal.decided_on = note.strip(), decided_on
+        _close(actor, appeal, "uphold" if upheld else "ministry_reverse", now)
+        event = {"appeal": appeal.pk, "upheld": upheld, "decided_on": decided_on.isoformat()}
+        if upheld:
+            case_take(appeal.case, "uphold", actor=actor, **event)
+            appeal.case.save(update_fields=["state", "updated_at"])
+        else:
+            _reopen_case(actor, appeal, "ministry_reverse", now, **event)
+    return appeal

@@ -1,0 +1,296 @@
+"""Claims that a county repays a grant (R19): unused funds not carried over, or funds not used for
+their purpose, on the conditions in the grant letter (the table is ``reporting.workflows.REPAYMENT``).
+
+    notice ─(the county may comment until the deadline)─▶ notice, commented
+       │  claim (after the deadline or the comments; the amount may be lowered) ▶ claimed (letter PDF)
+       │                                                          record the repayment ▶ repaid
+       └────────── cancel (from notice or claimed) ▶ cancelled
+
+The prior notice (forvaltningsloven § 16) tells the county what IMDi intends, why, and by when it
+may comment. The claim letter is rendered at once (``reporting.letters``), stored with its SHA-256
+and never changed. The database refuses a second open claim on a decision and a repayment that is
+not the claimed amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grants.models import Decision
+from grants.permissions import is_caseworker
+from portal.access import forbid_writes_for_readers
+from portal.audit import Actor
+from portal.background import send_after_commit
+from portal.formats import ZERO, kr
+from portal.rules import Refused
+from portal.validators import normalise_account_number
+from reporting import letters, tasks
+from reporting.models import (
+    MIN_COMMENT_DAYS,
+    OPEN_CLAIM_STATES,
+    AnnualReport,
+    CarryOver,
+    RepaymentClaim,
+    earliest_comment_deadline,
+)
+from reporting.permissions import can_cancel, can_claim, can_comment, can_give_notice, can_record
+from reporting.services.common import lock_claim, record_on
+from reporting.workflows import REPAYMENT
+
+log = logging.getLogger(__name__)
+
+STORED_NAME = "kravbrev.pdf"  # upload_to turns this into a generated name
+
+
+def repaid_before(decision: Decision) -> Decimal:
+    return (
+        decision.repayment_claims.filter(state=RepaymentClaim.State.REPAID).aggregate(total=Sum("repaid_amount"))[
+            "total"
+        ]
+        or ZERO
+    )
+
+
+def claimable(decision: Decision) -> Decimal:
+    """What may be claimed back: what was paid, less what earlier claims got repaid and what IMDi
+    let the county carry over to next year (that money is the county's to use)."""
+    carried = CarryOver.objects.filter(report__decision=decision).aggregate(total=Sum("amount"))["total"] or ZERO
+    return decision.paid - repaid_before(decision) - carried
+
+
+def record_claim(actor: Actor, claim: RepaymentClaim, action: str, *, from_state: str = "", **changes) -> None:
+    """Record ``action`` on the claim's application; a change of state as ``repayment:<state>``."""
+    record_on(
+        actor,
+        claim.case.application,
+        action,
+        from_state=f"repayment:{from_state}" if from_state else "",
+        to_state=f"repayment:{claim.state}" if from_state else "",
+        claim=claim.pk,
+        reference=claim.reference,
+        **changes,
+    )
+
+
+def _take(claim: RepaymentClaim, name: str, actor: Actor, **changes) -> None:
+    """Move ``claim`` along ``name`` (reporting.workflows.REPAYMENT) and record it."""
+    from_state = REPAYMENT.take(claim, name, actor=None)
+    record_claim(actor, claim, REPAYMENT[name].action, from_state=from_state, **changes)
+
+
+def _check_notice(reason: str, amount: Decimal | None, explanation: str, comment_deadline: dt.date) -> None:
+    if reason not in RepaymentClaim.Reason.values:
+        raise Refused(_("Velg hvorfor tilskuddet kreves tilbake."))
+    if amount is None or amount <= 0:
+        raise Refused(_("Beløpet må være større enn 0."))
+    if not explanation:
+        raise Refused(_("Forklar hvorfor IMDi vil kreve tilskuddet tilbake."))
+    earliest = earliest_comment_deadline()
+    if comment_deadline < earliest:
+        raise Refused(
+            _("Fylkeskommunen skal ha minst %(days)s dager til å komme med merknader: tidligst %(date)s.")
+            % {"days": MIN_COMMENT_DAYS, "date": earliest.strftime("%d.%m.%Y")}
+        )
+
+
+def _lock_decision(decision_id: int, amount: Decimal, actor: Actor) -> Decision:
+    decision = (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("case", "case__application", "case__application__organisation")
+        .get(pk=decision_id)
+    )
+    can_give_notice(actor.membership, actor.user, decision).or_refuse()
+    if decision.repayment_claims.filter(state__in=OPEN_CLAIM_STATES).exists():
+        raise Refused(_("Det er allerede et åpent krav om tilbakebetaling på dette vedtaket."))
+    limit = claimable(decision)
+    if amount > limit:
+        raise Refused(
+            _("Det kan kreves tilbake høyst %(limit)s (utbetalt, minus det som er tilbakebetalt før).")
+            % {"limit": kr(limit)}
+        )
+    return decision
+
+
+def repayment_notice(
+    *,
+    actor: Actor,
+    decision_id: int,
+    reason: str,
+    amount: Decimal,
+    explanation: str,
+    comment_deadline: dt.date,
+) -> RepaymentClaim:
+    """Give the county prior notice (fvl. § 16) that IMDi intends to claim ``amount`` back."""
+    is_caseworker(actor.membership).or_refuse()
+    explanation = (explanation or "").strip()
+    _check_notice(reason, amount, explanation, comment_deadline)
+    with transaction.atomic():
+        decision = _lock_decision(decision_id, amount, actor)
+        claim = RepaymentClaim(
+            case=decision.case,
+            decision=decision,
+            report=AnnualReport.objects.filter(decision=decision).first(),
+            reason=reason,
+            amount=amount,
+            explanation=explanation,
+            reference="TB",
+            notice_sent_at=timezone.now(),
+            notice_sent_by=actor.user,
+            comment_deadline=comment_deadline,
+            language=decision.case.application.organisation.written_standard or "nb",
+        )
+        try:
+            with transaction.atomic():
+                claim.save()
+        except IntegrityError:  # a colleague gave notice on the same decision in the same moment
+            raise Refused(_("Det er allerede et åpent krav om tilbakebetaling på dette vedtaket.")) from None
+        claim.reference = f"TB-{timezone.localdate().year}-{claim.pk:05d}"
+        claim.save(update_fields=["reference"])
+        record_claim(
+            actor,
+            claim,
+            "repayment.notice_sent",
+            decision=decision.pk,
+            reason=reason,
+            amount=str(amount),
+            comment_deadline=comment_deadline.isoformat(),
+        )
+        send_after_commit(tasks.notify_notice, claim.pk)
+    return claim
+
+
+def repayment_comment(*, actor: Actor, claim_id: int, comment: str) -> RepaymentClaim:
+    """The county's comments on the prior notice, until the deadline (inclusive)."""
+    comment = (comment or "").strip()
+    forbid_writes_for_readers(actor.membership).or_refuse()
+    if not comment:
+        raise Refused(_("Skriv merknadene før dere sender dem."))
+    with transaction.atomic():
+        claim = lock_claim(claim_id)
+        can_comment(actor.membership, claim).or_refuse()
+        claim.county_comment = comment
+        claim.commented_at = timezone.now()
+        claim.commented_by = actor.user
+        claim.save(update_fields=["county_comment", "commented_at", "commented_by"])
+        record_claim(actor, claim, "repayment.commented", comment=comment)
+    return claim
+
+
+def _claim_amount(claim: RepaymentClaim, amount: Decimal | None) -> None:
+    """The amount may be lowered after the county's comments, never raised."""
+    if amount is None:
+        return
+    if amount <= 0:
+        raise Refused(_("Beløpet må være større enn 0."))
+    if amount > claim.amount:
+        raise Refused(
+            _("Beløpet kan ikke være høyere enn i forhåndsvarselet (%(amount)s).") % {"amount": kr(claim.amount)}
+        )
+    claim.amount = amount
+
+
+def _letter_pdf(claim: RepaymentClaim, notice_amount: Decimal) -> bytes:
+    try:
+        return letters.claim_letter_pdf(claim, notice_amount=notice_amount)
+    except Exception:
+        log.exception("Could not make the claim letter of repayment claim %s", claim.pk)
+        raise Refused(
+            _("Kravbrevet kunne ikke lages, så kravet er ikke sendt. Prøv igjen, eller kontakt brukerstøtte.")
+        ) from None
+
+
+def repayment_claim(
+    *,
+    actor: Actor,
+    claim_id: int,
+    due_date: dt.date,
+    account_number: str,
+    amount: Decimal | None = None,
+) -> RepaymentClaim:
+    """Send the claim: the letter PDF is made now and stored with its SHA-256. The amount may be
+    lowered after the county's comments, never raised. If the letter cannot be made, nothing is
+    saved."""
+    is_caseworker(actor.membership).or_refuse()
+    account = normalise_account_number(account_number)
+    if account is None:
+        raise Refused(_("Kontonummeret må ha 11 siffer og være gyldig, for eksempel 7694.05.12340."))
+    if due_date <= timezone.localdate():
+        raise Refused(_("Forfallsdatoen må være etter i dag."))
+    with transaction.atomic():
+        claim = lock_claim(claim_id)
+        can_claim(actor.membership, actor.user, claim).or_refuse()
+        original = claim.amount
+        _claim_amount(claim, amount)
+        from_state = REPAYMENT.take(claim, "claim", actor=None)
+        claim.claimed_at = timezone.now()
+        claim.claimed_by = actor.user
+        claim.due_date = due_date
+        claim.account_number = account
+        pdf = _letter_pdf(claim, original)
+        also = ("state", "amount", "claimed_at", "claimed_by", "due_date", "account_number")
+        letters.CLAIM_LETTER.store(claim, pdf, name=STORED_NAME, also=also)
+        try:
+            record_claim(
+                actor,
+                claim,
+                "repayment.claimed",
+                from_state=from_state,
+                amount=str(claim.amount),
+                notice_amount=str(original),
+                due_date=due_date.isoformat(),
+                account_number=account,
+                sha256=claim.letter_sha256,
+                commented=claim.commented_at is not None,
+            )
+        except Exception:
+            claim.letter.storage.delete(claim.letter.name)  # rolled back: leave no orphan file
+            raise
+        send_after_commit(tasks.notify_claim_letter, claim.pk)
+    return claim
+
+
+def repayment_record(*, actor: Actor, claim_id: int, repaid_on: dt.date, amount: Decimal) -> RepaymentClaim:
+    """Record that the county has repaid the claim, in full."""
+    is_caseworker(actor.membership).or_refuse()
+    if repaid_on > timezone.localdate():
+        raise Refused(_("Betalingsdatoen kan ikke være fram i tid."))
+    with transaction.atomic():
+        claim = lock_claim(claim_id)
+        can_record(actor.membership, actor.user, claim).or_refuse()
+        if amount != claim.amount:
+            raise Refused(
+                _(
+                    "Kravet er på %(claimed)s, og %(amount)s er ført. Registrer tilbakebetalingen når hele beløpet "
+                    "er betalt."
+                )
+                % {"claimed": kr(claim.amount), "amount": kr(amount)}
+            )
+        _take(claim, "record", actor, amount=str(amount), repaid_on=repaid_on.isoformat())
+        claim.repaid_amount = amount
+        claim.repaid_on = repaid_on
+        claim.repaid_recorded_by = actor.user
+        claim.repaid_recorded_at = timezone.now()
+        claim.save(update_fields=["state", "repaid_amount", "repaid_on", "repaid_recorded_by", "repaid_recorded_at"])
+    return claim
+
+
+def repayment_cancel(*, actor: Actor, claim_id: int, reason: str) -> RepaymentClaim:
+    """Drop the claim (after the county's comments, for instance), with the reason."""
+    reason = (reason or "").strip()
+    is_caseworker(actor.membership).or_refuse()
+    if not reason:
+        raise Refused(_("Skriv hvorfor kravet frafalles."))
+    with transaction.atomic():
+        claim = lock_claim(claim_id)
+        can_cancel(actor.membership, actor.user, claim).or_refuse()
+        _take(claim, "cancel", actor, reason=reason)
+        claim.cancelled_reason = reason
+        claim.save(update_fields=["state", "cancelled_reason"])
+    return claim
