@@ -128,15 +128,10 @@ def history_rows(archive) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text), delimiter=";"))
 
 
-def test_auditor_downloads_a_complete_case_file_with_a_manifest_of_sha256_sums(client, login_as, cast):
-    objects = followed_up(cast)
+def assert_every_file_is_in_the_archive(response, archive, objects, submission) -> list[str]:
+    """The zip holds every record and file of the case, sorted, manifest last; gives the agreements."""
     case, decision, report, claim = objects["case"], objects["decision"], objects["report"], objects["claim"]
-    submission = case.application.submissions.get()
     kept, removed = objects["kept"], objects["removed"]
-    login_as("auditor")
-
-    response, archive = download(client, case)
-
     assert response["Content-Type"] == "application/zip"
     assert f'filename="saksmappe-{case.application.reference}.zip"' in response["Content-Disposition"]
     names = archive.namelist()
@@ -161,8 +156,14 @@ def test_auditor_downloads_a_complete_case_file_with_a_manifest_of_sha256_sums(c
     assert len(agreements) == len(submission.snapshot["agreements"]) == 4
     assert names[-1] == "MANIFEST.txt" and names[:-1] == sorted(names[:-1])
     assert all(info.compress_type == zipfile.ZIP_DEFLATED for info in archive.infolist())
+    return agreements
 
-    # Every file is in the manifest with the SHA-256 and size of its bytes in the archive.
+
+def assert_the_manifest_checks_every_file(archive, objects, submission, agreements) -> None:
+    """Every file is in the manifest with the SHA-256 and size of its bytes in the archive."""
+    decision, report, claim = objects["decision"], objects["report"], objects["claim"]
+    kept, removed = objects["kept"], objects["removed"]
+    names = archive.namelist()
     manifest = manifest_lines(archive)
     assert set(manifest) == set(names) - {"MANIFEST.txt"}
     for path, parts in manifest.items():
@@ -192,7 +193,10 @@ def test_auditor_downloads_a_complete_case_file_with_a_manifest_of_sha256_sums(c
     assert "Fylkeskommune: Fylke A" in header
     assert "Laget av: Aud Revisor <auditor@example.org>, Revisor" in header
 
-    # The records: the snapshot as submitted, the decision, the report and its accounts, the claim.
+
+def assert_the_records_are_as_stored(archive, objects, submission) -> None:
+    """The records: the snapshot as submitted, the decision, the report and its accounts, the claim."""
+    decision, report, claim = objects["decision"], objects["report"], objects["claim"]
     assert json.loads(archive.read("soknad/innsending-1.json")) == submission.snapshot
     decision_json = json.loads(archive.read(f"vedtak/{decision.pk}-tilskudd.json"))
     assert decision_json["tildelt"] == "1000000.00"
@@ -209,7 +213,9 @@ def test_auditor_downloads_a_complete_case_file_with_a_manifest_of_sha256_sums(c
     assert accounts[-1][0] == "Sum" and Decimal(accounts[-1][2]) == decision.amount
     assert json.loads(archive.read(f"tilbakebetaling/{claim.pk}.json"))["beløp"] == "25000.00"
 
-    # The history: every event of the application and of the report, in order, with labels.
+
+def assert_the_history_has_every_event(archive) -> None:
+    """The history: every event of the application and of the report, in order, with labels."""
     rows = history_rows(archive)
     expected_actions = list(
         AuditEvent.objects.filter(object_type__in=["grants.application", "reporting.annualreport"])
@@ -239,6 +245,20 @@ def test_auditor_downloads_a_complete_case_file_with_a_manifest_of_sha256_sums(c
         "IP-adresse",
         "Gjelder",
     ]
+
+
+def test_auditor_downloads_a_complete_case_file_with_a_manifest_of_sha256_sums(client, login_as, cast):
+    objects = followed_up(cast)
+    case = objects["case"]
+    submission = case.application.submissions.get()
+    login_as("auditor")
+
+    response, archive = download(client, case)
+
+    agreements = assert_every_file_is_in_the_archive(response, archive, objects, submission)
+    assert_the_manifest_checks_every_file(archive, objects, submission, agreements)
+    assert_the_records_are_as_stored(archive, objects, submission)
+    assert_the_history_has_every_event(archive)
 
 
 def test_export_is_recorded_in_the_case_history_with_the_zip_sha256(client, login_as, cast):

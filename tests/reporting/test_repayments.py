@@ -67,15 +67,8 @@ def view_url(claim) -> str:
 # --- The whole way: notice, comments, claim letter, repayment ---------------------------------
 
 
-def test_notice_comments_claim_letter_and_repayment(client, cast, time_machine, django_capture_on_commit_callbacks):
-    decision = approved_with_unused(cast)
-    type(cast.delegation_a).objects.filter(pk=cast.delegation_a.pk).update(
-        valid_to=dt.datetime.fromisoformat(START) + dt.timedelta(days=365)
-    )
-    time_machine.move_to(START, tick=False)
-    login(client, cast.caseworker)
-
-    # The notice form is prefilled with the unused amount of the approved report.
+def send_the_notice(client, cast, decision, django_capture_on_commit_callbacks) -> RepaymentClaim:
+    """The notice form is prefilled with the unused amount of the approved report; IMDi sends it."""
     create_url = reverse("repayment_create", args=[decision.pk])
     page = client.get(create_url).content.decode()
     assert 'value="200 000"' in page
@@ -96,8 +89,11 @@ def test_notice_comments_claim_letter_and_repayment(client, cast, time_machine, 
     assert len(mail.outbox) == 1
     assert set(mail.outbox[0].to) == {cast.county_a.letter_email, cast.director_a.email, cast.delegate_a.email}
     assert view_url(claim) in mail.outbox[0].body
+    return claim
 
-    # The county reads the notice and comments on the last day (inclusive, Oslo time).
+
+def comment_on_the_last_day(client, cast, claim, time_machine) -> None:
+    """The county reads the notice and comments on the last day (inclusive, Oslo time)."""
     login(client, cast.staff_a)
     page = client.get(view_url(claim)).content.decode()
     assert "15.03.2027" in page and "Send merknadene" in page
@@ -109,7 +105,9 @@ def test_notice_comments_claim_letter_and_repayment(client, cast, time_machine, 
     assert claim.county_comment == "Midlene er bundet i avtaler for våren 2027."
     assert claim.commented_by == cast.staff_a
 
-    # IMDi lowers the amount after the comments and sends the claim: the letter is made now.
+
+def send_a_lower_claim_with_its_letter(client, cast, claim, django_capture_on_commit_callbacks) -> bytes:
+    """IMDi lowers the amount after the comments and sends the claim: the letter is made now."""
     login(client, cast.caseworker)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -135,15 +133,11 @@ def test_notice_comments_claim_letter_and_repayment(client, cast, time_machine, 
     assert "forvaltningslova § 16" in text or "forvaltningsloven § 16" in text
     assert claim.letter_notified_at is not None
     assert len(mail.outbox) == 1 and view_url(claim) in mail.outbox[0].body
+    return data
 
-    # The county opens the letter; the detail page shows its SHA-256.
-    assert claim.letter_sha256 in client.get(reverse("repayment_detail", args=[claim.pk])).content.decode()
-    login(client, cast.staff_a)
-    response = client.get(reverse("repayment_letter", args=[claim.case.application_id, claim.pk]))
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == data
 
-    # The repayment must be the claimed amount.
+def record_the_repayment(client, cast, claim, time_machine) -> None:
+    """The repayment must be the claimed amount."""
     time_machine.move_to("2027-04-21 10:00:00+02:00", tick=False)
     login(client, cast.caseworker)
     record_url = reverse("repayment_record", args=[claim.pk])
@@ -157,6 +151,28 @@ def test_notice_comments_claim_letter_and_repayment(client, cast, time_machine, 
     claim.refresh_from_db()
     assert claim.state == RepaymentClaim.State.REPAID
     assert (claim.repaid_amount, claim.repaid_on) == (Decimal("150000.00"), dt.date(2027, 4, 20))
+
+
+def test_notice_comments_claim_letter_and_repayment(client, cast, time_machine, django_capture_on_commit_callbacks):
+    decision = approved_with_unused(cast)
+    type(cast.delegation_a).objects.filter(pk=cast.delegation_a.pk).update(
+        valid_to=dt.datetime.fromisoformat(START) + dt.timedelta(days=365)
+    )
+    time_machine.move_to(START, tick=False)
+    login(client, cast.caseworker)
+
+    claim = send_the_notice(client, cast, decision, django_capture_on_commit_callbacks)
+    comment_on_the_last_day(client, cast, claim, time_machine)
+    data = send_a_lower_claim_with_its_letter(client, cast, claim, django_capture_on_commit_callbacks)
+
+    # The county opens the letter; the detail page shows its SHA-256.
+    assert claim.letter_sha256 in client.get(reverse("repayment_detail", args=[claim.pk])).content.decode()
+    login(client, cast.staff_a)
+    response = client.get(reverse("repayment_letter", args=[claim.case.application_id, claim.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == data
+
+    record_the_repayment(client, cast, claim, time_machine)
     actions = list(
         AuditEvent.objects.filter(action__startswith="repayment.").order_by("at", "id").values_list("action", flat=True)
     )

@@ -95,8 +95,8 @@ def approved_by_both(client, cast, report) -> None:
 # --- The whole flow ---------------------------------------------------------------------------
 
 
-def test_county_starts_writes_approves_and_submits_the_report(client, cast, django_capture_on_commit_callbacks):
-    decision = paid_grant(cast)
+def start_the_report(client, cast, decision) -> AnnualReport:
+    """County A's staff starts the report from the overview: a draft with the decision's categories."""
     login(client, cast.staff_a)
     page = client.get(overview_url(decision))
     assert page.status_code == 200
@@ -112,6 +112,34 @@ def test_county_starts_writes_approves_and_submits_the_report(client, cast, djan
     # Starting again gives the same report
     assert start(client, decision).pk == report.pk
     assert AnnualReport.objects.filter(decision=decision).count() == 1
+    return report
+
+
+def submit_the_report(client, cast, decision, report, django_capture_on_commit_callbacks) -> None:
+    """County A's director submits; the caseworker is told and every step is in the audit log."""
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("report_submit", args=[report.pk]))
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.state == AnnualReport.State.SUBMITTED
+    assert report.submitted_by == cast.director_a
+    assert report.submitted_at is not None
+    assert report.is_late is False
+    assert [m.to for m in mail.outbox] == [[decision.case.assigned_to.email]]
+    assert "Fylke A" in mail.outbox[0].subject
+
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="report.").order_by("id").values_list("action", flat=True)
+    )
+    assert actions[0] == "report.started"
+    assert actions[-1] == "report.submitted"
+    assert {"report.saved", "report.accounts_file", "report.accounts_approved"} <= set(actions)
+
+
+def test_county_starts_writes_approves_and_submits_the_report(client, cast, django_capture_on_commit_callbacks):
+    decision = paid_grant(cast)
+    report = start_the_report(client, cast, decision)
 
     assert client.post(section_url(report, "report"), TEXTS).status_code == 302
     assert client.post(section_url(report, "results"), RESULTS).status_code == 302
@@ -138,24 +166,7 @@ def test_county_starts_writes_approves_and_submits_the_report(client, cast, djan
     assert AnnualReport.objects.get(pk=report.pk).state == AnnualReport.State.DRAFT
 
     assert approve(client, report, "responsible_leader").status_code == 302
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("report_submit", args=[report.pk]))
-    assert response.status_code == 302
-    report.refresh_from_db()
-    assert report.state == AnnualReport.State.SUBMITTED
-    assert report.submitted_by == cast.director_a
-    assert report.submitted_at is not None
-    assert report.is_late is False
-    assert [m.to for m in mail.outbox] == [[decision.case.assigned_to.email]]
-    assert "Fylke A" in mail.outbox[0].subject
-
-    actions = list(
-        AuditEvent.objects.filter(action__startswith="report.").order_by("id").values_list("action", flat=True)
-    )
-    assert actions[0] == "report.started"
-    assert actions[-1] == "report.submitted"
-    assert {"report.saved", "report.accounts_file", "report.accounts_approved"} <= set(actions)
+    submit_the_report(client, cast, decision, report, django_capture_on_commit_callbacks)
 
     # The county sees its report steps in the case history; the report can no longer be changed
     page = client.get(reverse("decision_view", args=[decision.case.application_id, decision.pk]))
