@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.conftest import UI
+from tests.e2e.helpers import messages_text, normal, wait_for_text
 
 pytestmark = pytest.mark.e2e
 
@@ -43,26 +44,6 @@ BUDGET_SAVED = [
     ("Lærerressurser", "To lærere", "1 000 000"),
 ]
 RECEIPT_WAIT_S = 20
-
-
-def normal(text: str) -> str:
-    """Text with non-breaking spaces as spaces and every run of whitespace as one space."""
-    return " ".join(text.replace("\u00a0", " ").split())
-
-
-def wait_for_text(page, selector: str, expected: str) -> None:
-    """Wait until the element's text, with whitespace normalised, is ``expected`` (htmx updates)."""
-    try:
-        page.wait_for_function(
-            """([selector, expected]) => {
-                const el = document.querySelector(selector);
-                return el !== null && el.textContent.replace(/\\s+/g, " ").trim() === expected;
-            }""",
-            arg=[selector, expected],
-        )
-    except Exception as error:  # a readable failure: what the element said instead
-        now = page.locator(selector).all_text_contents()
-        raise AssertionError(f"{selector} never read {expected!r}; it reads {[normal(t) for t in now]}") from error
 
 
 @contextmanager
@@ -112,10 +93,6 @@ def open_section(ui, application_pk: int, title: str, path: str) -> None:
     ui.submit(ui.page.locator("ol.section-progress").get_by_role("link", name=title, exact=True))
     assert ui.path == path, ui.page.url
     assert ui.heading() == title
-
-
-def messages_text(ui) -> str:
-    return normal(" ".join(ui.page.locator("main .messages").all_inner_texts()))
 
 
 def in_nynorsk(ui, paths: list[str]) -> None:

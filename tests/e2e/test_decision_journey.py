@@ -39,6 +39,7 @@ from pypdf import PdfReader
 from grants.models import Appeal, Case, Decision, Letter, Payment
 from tests import factories as f
 from tests.conftest import SECRETS
+from tests.e2e.helpers import messages_text, normal, wait_for_text
 
 pytestmark = pytest.mark.e2e
 
@@ -48,30 +49,6 @@ APPEAL_PDF = b"%PDF-1.4\n% Klage fra Fylke A\n1 0 obj<<>>endobj\ntrailer<<>>\n%%
 
 
 # --- Helpers ------------------------------------------------------------------------------------
-
-
-def normal(text: str) -> str:
-    """Text with non-breaking spaces as spaces and every run of whitespace as one space."""
-    return " ".join(text.replace("\u00a0", " ").split())
-
-
-def wait_for_text(page, selector: str, expected: str) -> None:
-    """Wait until the element's text, with whitespace normalised, is ``expected`` (htmx updates)."""
-    try:
-        page.wait_for_function(
-            """([selector, expected]) => {
-                const el = document.querySelector(selector);
-                return el !== null && el.textContent.replace(/\\s+/g, " ").trim() === expected;
-            }""",
-            arg=[selector, expected],
-        )
-    except Exception as error:  # a readable failure: what the element said instead
-        now = page.locator(selector).all_text_contents()
-        raise AssertionError(f"{selector} never read {expected!r}; it reads {[normal(t) for t in now]}") from error
-
-
-def messages_text(ui) -> str:
-    return normal(" ".join(ui.page.locator("main .messages").all_inner_texts()))
 
 
 def submitted(cast, organisation) -> Case:
