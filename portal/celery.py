@@ -31,15 +31,15 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
     },
     "send-reminders": {
-        "task": "reporting.reminders.send_reminders",
+        "task": "reporting.tasks.send_reminders",
         "schedule": crontab(minute="*/15"),
     },
     "sweep-claim-notices": {
-        "task": "reporting.repayments.sweep_claim_notices",
+        "task": "reporting.tasks.sweep_claim_notices",
         "schedule": crontab(minute="*/5"),
     },
     "sweep-exports": {
-        "task": "reporting.exports.sweep_exports",
+        "task": "reporting.tasks.sweep_exports",
         "schedule": crontab(minute="*/5"),
     },
 }

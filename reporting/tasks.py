@@ -1,9 +1,7 @@
 """Reporting's background work: every Celery task. A task takes ids, loads the rows, and is
 idempotent: an e-mail is claimed on its row before it goes (``portal.mail.send_once``), and a sweep
 sends what the broker never got (STYLE.md: the database row is the truth).
-
-The tasks keep the names they were first registered under (``reporting.reminders.send_reminders``
-…): the beat schedule and any message waiting in the broker call them by name.
+The beat schedule (portal/celery.py) calls the sweeps by their names here (``reporting.tasks.…``).
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ def site_url(name: str, *args) -> str:
 # --- The annual report ------------------------------------------------------------------------
 
 
-@shared_task(name="reporting.reports.notify_submitted", ignore_result=True)
+@shared_task(ignore_result=True)
 def notify_submitted(report_id: int) -> None:
     """Tell IMDi's caseworker on the case (or the call's contact address) that the report came."""
     report = AnnualReport.objects.select_related(
@@ -53,7 +51,7 @@ def notify_submitted(report_id: int) -> None:
     ).send()
 
 
-@shared_task(name="reporting.followup.notify_report_returned")
+@shared_task
 def notify_report_returned(report_id: int) -> None:
     """Tell the county why IMDi sent its report back."""
     report = AnnualReport.objects.select_related("application__organisation", "application__call", "submitted_by").get(
@@ -103,7 +101,7 @@ def _tell_county(claim: RepaymentClaim, template: str, field: str) -> None:
     mail.send_once(RepaymentClaim.objects.filter(pk=claim.pk), field, send)
 
 
-@shared_task(name="reporting.repayments.notify_notice")
+@shared_task
 def notify_notice(claim_id: int) -> None:
     """Tell the county about the prior notice, once (claimed on notice_notified_at)."""
     claim = _load_claim(claim_id)
@@ -112,7 +110,7 @@ def notify_notice(claim_id: int) -> None:
     _tell_county(claim, "reporting/email/repayment_notice", "notice_notified_at")
 
 
-@shared_task(name="reporting.repayments.notify_claim_letter")
+@shared_task
 def notify_claim_letter(claim_id: int) -> None:
     """Tell the county that the claim letter is in the portal, once (claimed on letter_notified_at)."""
     claim = _load_claim(claim_id)
@@ -121,7 +119,7 @@ def notify_claim_letter(claim_id: int) -> None:
     _tell_county(claim, "reporting/email/repayment_claimed", "letter_notified_at")
 
 
-@shared_task(name="reporting.repayments.sweep_claim_notices", ignore_result=True)
+@shared_task(ignore_result=True)
 def sweep_claim_notices() -> int:
     """Beat, every 5 minutes: the notices and claim letters whose e-mail never went (the broker was
     down when they were made, or sending failed), sent now. Returns how many were tried."""
@@ -148,7 +146,7 @@ def sweep_claim_notices() -> int:
 # --- Reminders --------------------------------------------------------------------------------
 
 
-@shared_task(name="reporting.reminders.send_reminders", ignore_result=True)
+@shared_task(ignore_result=True)
 def send_reminders() -> dict:
     """The periodic sweep (beat, every 15 minutes). Idempotent: a reminder already sent, or claimed
     by a sweep running at the same time, is not sent again."""
@@ -203,7 +201,7 @@ def _notify(job_id: int) -> None:
     mail.send_once(finished, "notified_at", send)
 
 
-@shared_task(name="reporting.exports.build_export", acks_late=True)
+@shared_task(acks_late=True)
 def build_export(job_id: int) -> None:
     """Make an ordered export file and tell the user. Idempotent: a finished job is not made again,
     and the e-mail is claimed on the row before it is sent."""
@@ -215,7 +213,7 @@ def build_export(job_id: int) -> None:
     _notify(job_id)
 
 
-@shared_task(name="reporting.exports.sweep_exports")
+@shared_task
 def sweep_exports() -> None:
     """Make the files the broker never got (it was down when they were ordered) or a worker died
     making; give up after a day. Send the e-mails that were never sent."""

@@ -485,7 +485,7 @@ def test_beat_runs_the_reminder_task_every_quarter_of_an_hour_and_it_sends(cast,
     from reporting.tasks import send_reminders
 
     entry = app.conf.beat_schedule["send-reminders"]
-    assert entry["task"] == send_reminders.name == "reporting.reminders.send_reminders"
+    assert entry["task"] == send_reminders.name == "reporting.tasks.send_reminders"
     assert entry["schedule"].minute == {0, 15, 30, 45}
     time_machine.move_to(deadline - 3 * DAY, tick=False)
     mail.outbox = []
