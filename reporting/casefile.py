@@ -60,7 +60,6 @@ from reporting.casefile_records import (
     claim_data,
     decision_data,
     history_csv,
-    letter_of,
     report_data,
     to_json,
     when,
@@ -206,7 +205,7 @@ def history(case: Case):
     keys: dict[str, list[str]] = {}
     objects = [application, case, *case.decisions.all(), *case.appeals.all(), *case.annual_reports.all()]
     objects += [*case.repayment_claims.all(), *application.submissions.all()]
-    objects += [d.letter for d in case.decisions.all() if letter_of(d) is not None]
+    objects += [d.letter for d in case.decisions.all() if d.letter_or_none is not None]
     objects += [r.carry_over for r in case.annual_reports.all() if r.carry_over_or_none is not None]
     for obj in objects:
         object_type, object_id = object_key(obj)
@@ -246,7 +245,7 @@ def _decision_entries(case: Case) -> list[Entry]:
     for decision in case.decisions.all():
         kind = KIND_SLUGS.get(decision.kind, decision.kind)
         found.append(Entry(f"vedtak/{decision.pk}-{kind}.json", to_json(decision_data(decision))))
-        letter = letter_of(decision)
+        letter = decision.letter_or_none
         if letter is not None and letter.file:
             found.append(Entry(f"vedtak/{decision.pk}-brev.pdf", file=letter.file, stored_sha256=letter.sha256))
     for appeal in case.appeals.all():

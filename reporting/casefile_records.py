@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import Appeal, Case, Decision, Letter, Submission
+from grants.models import Appeal, Case, Decision, Submission
 from portal.audit import action_label
 from portal.formats import OSLO, ZERO
 from portal.models import Role, User
@@ -67,13 +67,6 @@ def to_csv(header: list, rows: list[list]) -> bytes:
     writer.writerow([str(h) for h in header])
     writer.writerows([_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def letter_of(decision: Decision) -> Letter | None:
-    try:
-        return decision.letter
-    except Letter.DoesNotExist:
-        return None
 
 
 def _declarations(case: Case) -> list[dict]:
@@ -144,7 +137,7 @@ def case_data(case: Case, submissions: list[Submission]) -> dict:
 
 
 def decision_data(decision: Decision) -> dict:
-    letter = letter_of(decision)
+    letter = decision.letter_or_none
     return {
         "vedtak": decision.pk,
         "type": decision.kind,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import Letter
 from portal.documents import Document
 from portal.formats import OSLO
 from portal.pdf import html_to_pdf, render_html
@@ -30,19 +29,12 @@ CLAIM_LETTER = Document(
 )
 
 
-def _grant_letter(claim: RepaymentClaim) -> Letter | None:
-    try:
-        return claim.decision.letter
-    except Letter.DoesNotExist:
-        return None
-
-
 def claim_letter_context(claim: RepaymentClaim, *, notice_amount=None) -> dict:
     """What the letter shows. Its date is the day the claim is made; ``notice_amount`` is the amount
     in the prior notice when the claim is for less."""
     case = claim.case
     call = case.call
-    grant_letter = _grant_letter(claim)
+    grant_letter = claim.decision.letter_or_none
     return {
         "claim": claim,
         "title": TITLE,

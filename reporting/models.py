@@ -457,9 +457,7 @@ class ExportJob(models.Model):
 
 def accepted_grants():
     """Grant decisions in force that the county has accepted: those that owe an annual report."""
-    return Decision.objects.filter(
-        kind=Decision.Kind.GRANT, state=Decision.State.APPROVED, reversed_at__isnull=True, accepted_at__isnull=False
-    )
+    return Decision.objects.grants_in_force().filter(accepted_at__isnull=False)
 
 
 def overdue_reports(now: dt.datetime):

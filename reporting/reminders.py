@@ -212,7 +212,7 @@ def _awaiting_confirmation(now: dt.datetime) -> list[Candidate]:
 
 
 def _grants():
-    return Decision.objects.filter(kind=Decision.Kind.GRANT, state=Decision.State.APPROVED, reversed_at__isnull=True)
+    return Decision.objects.grants_in_force()
 
 
 _DECISION_FIELDS = (

@@ -66,10 +66,7 @@ def used_expression():
 
 
 def _paid(**lookup):
-    decisions = Decision.objects.filter(
-        kind=Decision.Kind.GRANT, state=Decision.State.APPROVED, reversed_at__isnull=True, **lookup
-    )
-    return decisions
+    return Decision.objects.grants_in_force().filter(**lookup)
 
 
 def _figures_for(prefix: str, outer: str = "pk") -> dict:
