@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
-from grants.models import Appeal, Application, Case, Decision, Submission
+from grants.models import Appeal, AppealLetter, Application, Case, Decision, Submission
 from grants.permissions import can_view_applications, can_view_cases, can_work_cases
 from portal.access import forbid_writes_for_readers, has_role
 from portal.audit import county_visible_actions
@@ -97,6 +97,17 @@ def get_appeal_for(membership: Membership | None, pk: int, *, write: bool = Fals
     if write:
         can_work_cases(membership).or_403()
     return appeal
+
+
+def get_appeal_letter_for(membership: Membership | None, application: Application, pk: int) -> AppealLetter:
+    """A ready letter about an appeal of an application the membership may see (``get_application_for``
+    first: the applicant county and IMDi's roles); another county's, or one not made yet, is a 404."""
+    return get_object_or_404(
+        AppealLetter.objects.select_related("appeal").filter(
+            appeal__case__application=application, status=AppealLetter.Status.READY
+        ),
+        pk=pk,
+    )
 
 
 def decisions_visible_to(membership: Membership | None, application: Application) -> QuerySet[Decision]:

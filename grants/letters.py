@@ -10,26 +10,35 @@ picks up when the broker was down or rendering failed.
 
 The letter is written in its own language (``Letter.language``, the county's written standard when the
 decision was approved). Its template is bokmål; the nynorsk comes from the translations.
+
+A grant and a rejection are avgjørelser, not enkeltvedtak (no appeal, R14); a dismissal is an enkeltvedtak
+with its appeal deadline written out (R15). ``proposal_texts`` gives the texts a proposal starts from: the
+call's ``LetterTemplate`` of the kind, in the county's written standard, with the case's facts filled in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import Decision, Letter
+from grants.models import Case, DeadlineExtension, Decision, Letter, LetterTemplate, Submission
+from grants.models.decisions import APPEAL_WEEKS
 from portal import audit
 from portal.audit import Actor
+from portal.calendar import deadline_after
 from portal.documents import Document
-from portal.formats import OSLO, ZERO
+from portal.formats import OSLO, ZERO, kr
+from portal.letterhead import letterhead
 from portal.mail import compose, recipients, send_once
 from portal.pdf import html_to_pdf, render_html
 
@@ -45,8 +54,22 @@ STORED_NAME = "vedtaksbrev.pdf"  # upload_to turns this into a generated name
 
 TITLES = {
     Kind.GRANT: _("Tilskuddsbrev"),
-    Kind.REJECTION: _("Vedtak om avslag"),
+    Kind.REJECTION: _("Avslag på søknad om tilskudd"),
     Kind.DISMISSAL: _("Vedtak om avvisning"),
+}
+
+# A call's longest project period in words, as the circular writes it ("fire år").
+YEARS_IN_WORDS = {
+    1: _("ett år"),
+    2: _("to år"),
+    3: _("tre år"),
+    4: _("fire år"),
+    5: _("fem år"),
+    6: _("seks år"),
+    7: _("sju år"),
+    8: _("åtte år"),
+    9: _("ni år"),
+    10: _("ti år"),
 }
 
 # Where a letter keeps its PDF, and which statuses the sweep picks up.
@@ -82,39 +105,62 @@ def letter_title(decision: Decision) -> str:
     return str(TITLES[decision.kind])
 
 
+def years_in_words(years: int):
+    """``4`` as "fire år" (in the active language when shown)."""
+    return YEARS_IN_WORDS.get(years) or format_lazy(_("{years} år"), years=years)
+
+
+def _their_date(submission: Submission | None) -> dt.date | None:
+    """The day the application the decision is about was received (the letter's "Deres dato")."""
+    return timezone.localdate(submission.confirmed_at, OSLO) if submission and submission.confirmed_at else None
+
+
 def letter_context(letter: Letter) -> dict:
     """What the letter shows. The date is the day it is issued (today while it is being made)."""
     decision = letter.decision
     case = decision.case
     call = case.call
+    application = case.application
     issued_on = (letter.issued_at or timezone.now()).astimezone(OSLO).date()
+    submission = application.current_submission() or application.submissions.order_by("-number").first()
     lines = [
         line
         for line in decision.lines.select_related("category").order_by("category__order")
         if line.requested or line.granted
     ]
     return {
+        **letterhead(
+            owner=call.scheme.owner,
+            addressee=application.organisation,
+            title=TITLES[decision.kind],  # lazy: in the letter's language when rendered
+            subject=f"{call.scheme.name}: {call.title}",
+            reference=letter.reference,
+            issued_on=issued_on,
+            their_reference=application.their_reference,
+            their_date=_their_date(submission),
+            caseworker=decision.proposed_by,
+            signers=[decision.approved_by, decision.proposed_by],
+            attachments=decision.attachments,
+            copy_to=decision.copy_to,
+        ),
         "letter": letter,
         "decision": decision,
-        "application": case.application,
-        "county": case.application.organisation,
+        "application": application,
+        "county": application.organisation,
         "call": call,
         "scheme": call.scheme,
-        "owner": call.scheme.owner,
-        "title": letter_title(decision),
         "is_grant": decision.kind == Kind.GRANT,
         "is_rejection": decision.kind == Kind.REJECTION,
         "is_dismissal": decision.kind == Kind.DISMISSAL,
         "lines": lines,
         "requested_total": sum((line.requested for line in lines), ZERO),
         "granted_total": sum((line.granted for line in lines), ZERO),
-        "issued_on": issued_on,
         "accept_by": issued_on + ACCEPT_WITHIN,
-        "reference": letter.reference,
-        "signers": [
-            (decision.approved_by.full_name if decision.approved_by else "", _("godkjent av")),
-            (decision.proposed_by.full_name, _("saksbehandler")),
-        ],
+        # The scheme's purpose and this project's, as the caseworker wrote them; the call's if left empty.
+        "purpose": decision.purpose or call.purpose,
+        "max_years": years_in_words(call.max_project_years),
+        # Three weeks from the letter's date, the day it reaches the county in the portal (fvl. §§ 29–30).
+        "appeal_deadline": deadline_after(issued_on, weeks=APPEAL_WEEKS),
     }
 
 
@@ -127,6 +173,54 @@ def letter_pdf(letter: Letter) -> bytes:
     return html_to_pdf(letter_html(letter), language=letter.language or "nb")
 
 
+# --- The texts a proposal starts from ---------------------------------------------------------
+
+TEXT_FIELDS = ("rules", "facts", "considerations", "purpose", "conditions")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """``{county}``, ``{title}``… replaced with the case's values; an unknown placeholder, or any other
+    brace, is left as written. (What ``str.format_map`` with a dict that keeps unknown keys does, without
+    its failures on a lone brace or on ``{county.name}``, which an admin may well type.)"""
+    return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), text)
+
+
+def case_values(case: Case, language: str) -> dict[str, str]:
+    """What a letter template's placeholders stand for in this case, written in ``language``."""
+    application = case.application
+    submission = application.current_submission() or application.submissions.order_by("-number").first()
+    deadline = submission.deadline if submission is not None else None
+    if deadline is None:
+        deadline = DeadlineExtension.deadline_for(case.call, application.organisation)
+    received = _their_date(submission)
+    title = (submission.snapshot.get("fields", {}).get("title") if submission else None) or application.title
+    with translation.override(language):
+        return {
+            "county": application.organisation.name,
+            "title": title,
+            "requested": kr(submission.total) if submission is not None else "",
+            "amount": kr(case.allocated),
+            "received": date_format(received, "j. F Y") if received else "",
+            "deadline": date_format(timezone.localdate(deadline, OSLO), "j. F Y"),
+        }
+
+
+def proposal_texts(case: Case, kind: str) -> dict[str, str]:
+    """The call's letter template for ``kind`` in the county's written standard (its own column: a
+    nynorsk county never gets the bokmål text), with the case's facts filled in. Nothing when the call
+    has no template for the kind, or the template has no text in that standard: the caseworker writes it."""
+    template = LetterTemplate.objects.filter(call_id=case.call_id, kind=kind).first()
+    if template is None:
+        return {}
+    language = case.application.organisation.written_standard or "nb"
+    texts = {field: (getattr(template, f"{field}_{language}", "") or "").strip() for field in TEXT_FIELDS}
+    if not any(texts.values()):
+        return {}
+    values = case_values(case, language)
+    return {field: fill_placeholders(text, values) for field, text in texts.items() if text}
+
+
 # --- Issuing ----------------------------------------------------------------------------------
 
 
@@ -136,20 +230,9 @@ def letter_issue(letter_id: int) -> None:
     On a failure the letter is marked FAILED with the error (in a transaction of its own when this runs
     outside one, as the Celery task does) and the exception is raised again for the task to retry.
     """
-    try:
-        with transaction.atomic():
-            letter = _load(letter_id, lock=True)  # a concurrent run waits here, then finds it ready
-            if not LETTER.is_ready(letter):
-                _render_and_store(letter)
-    except Exception as error:
-        log.exception("Could not make letter %s", letter_id)
-        try:
-            with transaction.atomic():
-                LETTER.record_failure(Letter.objects.filter(pk=letter_id), error)
-        except Exception:  # the database may be what failed: the task's retry and the sweep still come
-            log.exception("Could not record the failure of letter %s", letter_id)
-        raise
-    transaction.on_commit(partial(_notify_once, letter_id))
+    LETTER.issue(
+        Letter.objects.all(), letter_id, load=partial(_load, lock=True), make=_render_and_store, notify=_notify_once
+    )
 
 
 def _render_and_store(letter: Letter) -> None:

@@ -1,11 +1,11 @@
 """Every dashboard panel of grants: what a county can apply for, its applications and decisions; the
 calls IMDi runs, what has been submitted and what waits for IMDi's caseworkers."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from grants.access import applications_for
-from grants.models import Application, Call, Case, Decision, Letter
+from grants.models import Application, Call, Case, DeadlineExtension, Decision, Letter
 from portal.access import can_confirm_for
 from portal.dashboard import register
 from portal.models import Role
@@ -13,14 +13,30 @@ from portal.models import Role
 
 @register(Role.COUNTY_STAFF, Role.COUNTY_DIRECTOR, template="grants/panels/open_calls.html", order=10)
 def open_calls(request):
+    """Every call the county can still send an application to, as the call page says (R4): open, with
+    a later deadline IMDi recorded for the county, or past the deadline but still receiving (a late
+    application is received and flagged); and the calls about to open."""
     now = timezone.now()
-    calls = (
-        Call.objects.published()
-        .filter(eligible_organisations=request.membership.organisation)
-        .filter(application_deadline__gt=now)
-        .for_listing()
-        .order_by("application_deadline")
+    organisation = request.membership.organisation
+    extended = DeadlineExtension.objects.filter(call=OuterRef("pk"), organisation=organisation).order_by(
+        "-recorded_at", "-id"
     )
+    calls = list(
+        Call.objects.published()
+        .filter(eligible_organisations=organisation)
+        .annotate(extended_to=Subquery(extended.values("deadline")[:1]))
+        .filter(
+            Q(pk__in=Call.objects.receiving_at(now).values("pk"))
+            | Q(application_deadline__gt=now)
+            | Q(extended_to__gt=now)
+        )
+        .for_listing()
+        .order_by("application_deadline", "pk")
+    )
+    for call in calls:
+        call.county_deadline = max(call.extended_to or call.application_deadline, call.application_deadline)
+        call.opens_later = call.opens_at is not None and call.opens_at > now
+        call.late = not call.opens_later and now >= call.county_deadline
     return {"calls": calls, "now": now}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from grants.models import Application, Case, Decision, Letter
+from grants.models import Appeal, AppealLetter, Application, Case, Decision, Letter
 from grants.workflows import ALLOCATABLE, APPLICATION, ASSIGNABLE
 from portal.access import can_confirm_for, forbid_writes_for_readers, has_role
 from portal.formats import date_time
@@ -32,11 +32,20 @@ def can_apply(membership: Membership | None, call, at, *, deadline=None) -> Verd
             % {"org": membership.organisation.name}
         )
     deadline = max(deadline or call.application_deadline, call.application_deadline)
-    if not call.is_published or at < call.opens_at:
+    if not call.has_opened_at(at):
         return deny(_("Utlysningen er ikke åpnet ennå."))
-    if at >= deadline:
-        return deny(_("Søknadsfristen er ute."))
-    return allow(_("%(org)s kan søke.") % {"org": membership.organisation.name})
+    if at < deadline:
+        return allow(_("%(org)s kan søke.") % {"org": membership.organisation.name})
+    if not call.is_receiving_at(at):
+        return deny(_("Søknadsfristen er ute, og utlysningen tar ikke lenger imot søknader."))
+    # A late application is received and flagged, then extended or dismissed by IMDi (R4, R15).
+    return allow(
+        _(
+            "%(org)s kan søke, men søknadsfristen gikk ut %(deadline)s. En søknad som sendes nå, blir tatt imot "
+            "og merket som mottatt etter fristen."
+        )
+        % {"org": membership.organisation.name, "deadline": date_time(deadline)}
+    )
 
 
 def can_extend_deadline(membership: Membership | None) -> Verdict:
@@ -81,8 +90,17 @@ def before_deadline(application: Application, at) -> Verdict:
     return allow()
 
 
+def still_received(application: Application, at) -> Verdict:
+    """The call still takes applications, late ones included (R4): before the county's deadline, and
+    after it (received and flagged as late) until the end of the call's year."""
+    if at >= application.deadline() and not application.call.is_receiving_at(at):
+        return deny(_("Søknadsfristen er ute, og utlysningen tar ikke lenger imot søknader."))
+    return allow()
+
+
 def can_edit(membership: Membership | None, application: Application, at) -> Verdict:
-    """May the county work on the draft now? Only a draft, only before the county's deadline."""
+    """May the county work on the draft now? Only a draft, while the call takes applications (also
+    after the deadline: a late application is received and flagged, R4)."""
     verdict = is_member_of_applicant(membership, application)
     if not verdict:
         return verdict
@@ -91,7 +109,7 @@ def can_edit(membership: Membership | None, application: Application, at) -> Ver
             _("Søknaden kan ikke endres nå fordi den har status «%(state)s».")
             % {"state": application.get_state_display()}
         )
-    return before_deadline(application, at)
+    return still_received(application, at)
 
 
 # --- The application's transitions (grants.workflows.APPLICATION) -----------------------------
@@ -109,8 +127,8 @@ def _in_state_for(name: str, membership: Membership | None, application: Applica
 
 
 def can_send(membership: Membership | None, application: Application, at) -> Verdict:
-    """Any member of the applicant county sends the draft for confirmation, before the deadline."""
-    return _in_state_for("send", membership, application) and before_deadline(application, at)
+    """Any member of the applicant county sends the draft for confirmation, also after the deadline (R4)."""
+    return _in_state_for("send", membership, application) and still_received(application, at)
 
 
 def can_withdraw(membership: Membership | None, application: Application, at) -> Verdict:
@@ -119,9 +137,10 @@ def can_withdraw(membership: Membership | None, application: Application, at) ->
 
 
 def can_confirm(membership: Membership | None, application: Application, at) -> Verdict:
-    """Only the director or a holder of a valid fullmakt confirms, before the deadline. The reason
-    of an allowed confirmation says on what authority (as director, or by fullmakt)."""
-    verdict = _in_state_for("confirm", membership, application) and before_deadline(application, at)
+    """Only the director or a holder of a valid fullmakt confirms; after the deadline too, and the
+    submission is then marked late (R4). The reason of an allowed confirmation says on what authority
+    (as director, or by fullmakt)."""
+    verdict = _in_state_for("confirm", membership, application) and still_received(application, at)
     if not verdict:
         return verdict
     return can_confirm_for(membership.user, application.organisation, at)
@@ -140,7 +159,18 @@ def can_take(name: str, membership: Membership | None, application: Application,
     return RULES[APPLICATION[name].who](membership, application, at)
 
 
+def can_register(membership: Membership | None, application: Application | None = None, at=None) -> Verdict:
+    """IMDi's caseworkers register an application that came by e-mail or post (R4): it is then
+    received as submitted, on the day it came."""
+    if not (verdict := is_caseworker(membership)):
+        return verdict
+    if application is not None and application.state != Application.State.DRAFT:
+        return deny(_("Søknaden er allerede mottatt."))
+    return allow()
+
+
 RULES = {
+    "can_register": can_register,
     "can_send": can_send,
     "can_return": can_return,
     "can_confirm": can_confirm,
@@ -328,7 +358,26 @@ def can_appeal(membership: Membership | None, decision: Decision) -> Verdict:
     letter = decision.letter_or_none
     if letter is None or letter.issued_at is None:
         return deny(_("Vedtaksbrevet er ikke sendt ennå."))
+    # IMDi dismissed the last appeal: the county may appeal that dismissal once its letter is out.
+    if decision.appeals.filter(
+        state=Appeal.State.DISMISSED, letters__kind=AppealLetter.Kind.DISMISSAL, letters__issued_at__isnull=True
+    ).exists():
+        return deny(_("Vedtaket om å avvise klagen er ikke sendt ennå."))
     return allow()
+
+
+def is_open_to_appeal(decision: Decision) -> Verdict:
+    """A dismissal in force whose case waits for no appeal: an appeal can be filed or registered."""
+    if not decision.is_appealable or decision.state != Decision.State.APPROVED or decision.reversed_at:
+        return deny(_("Bare en avvisning kan påklages (forvaltningsloven § 28)."))
+    if decision.case.state != Case.State.DECIDED:
+        return deny(_("Saken har allerede en klage, eller vedtaket kan ikke påklages nå."))
+    return allow()
+
+
+def can_register_appeal(membership: Membership | None, user: User, case: Case) -> Verdict:
+    """A caseworker without a conflict in the case registers an appeal that came by e-mail or post."""
+    return can_handle_appeal(membership, user, case)
 
 
 def can_handle_appeal(membership: Membership | None, user: User, case: Case) -> Verdict:

@@ -61,7 +61,8 @@ def receipt_context(submission: Submission) -> dict:
         "organisation": snapshot["organisation"],
         "sent_by": submission.sent_by.full_name if submission.sent_by else snapshot.get("sent_by", ""),
         "sent_at": submission.sent_at,
-        "confirmed_by": submission.confirmed_by.full_name,
+        # A paper application registered by IMDi was confirmed by nobody in the portal.
+        "confirmed_by": submission.confirmed_by.full_name if submission.confirmed_by else "",
         "confirmed_at": submission.confirmed_at,
         "authority": submission.authority,
         "sections": present(snapshot),

@@ -48,7 +48,10 @@ SECTIONS: list[Section] = [
     Section(
         "overforing", gettext_lazy("Overføring av ubrukte midler"), ("carry_over_amount", "carry_over_explanation")
     ),
-    Section("kontakt", gettext_lazy("Kontaktperson"), ("contact_name", "contact_email", "contact_phone")),
+    # their_reference (optional): the county's own case number, "Deres referanse" in IMDi's letters.
+    Section(
+        "kontakt", gettext_lazy("Kontaktperson"), ("contact_name", "contact_email", "contact_phone", "their_reference")
+    ),
 ]
 BY_SLUG = {s.slug: s for s in SECTIONS}
 

@@ -1,7 +1,9 @@
 """The real scheme and its calls, from IMDi's circular (shared/seed). Loaded by ``load_calls``.
 
-Texts are IMDi's own; the 2026 call repeats the 2025 terms with the dates moved a year, as the
-circular says the trial continues in 2026 if the state budget allows.
+Texts are IMDi's own. The circular says the trial runs 2022–2026 and continues in 2026 only if the
+state budget allows: the 2026 call repeats the 2025 terms with the dates moved a year, is published
+subject to the budget (R5), and promises nothing beyond the trial (no carry-over past its last year).
+Neither call has an opening time (the circular gives none): a call is open from publication.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ IMDI = {
     "letter_email": "post@imdi.no",
 }
 
+# The trial's first and last year (the circular: "Forsøket gjennomføres i perioden 2022-2026").
+TRIAL_YEARS = (2022, 2026)
+TRIAL_PERIOD = f"{TRIAL_YEARS[0]}–{TRIAL_YEARS[1]}"
+# The year the circular funds ("inntil 5 mill. kroner ... i 2025"); later years depend on the budget.
+FUNDED_YEAR = 2025
+
+# The main circular the scheme belongs to, as the circular cites it (review X1).
+CIRCULAR = "Rundskriv 08/2025 Tilskudd til utvikling av kommunale kvalifiserings- og integreringstiltak"
+
 SCHEME = {
     "code": "kvalifisering-integrering-sats3",
     "name": "Tilskudd til utvikling av kommunale kvalifiserings- og integreringstiltak",
@@ -28,6 +39,7 @@ SCHEME = {
         "Retningslinjer fastsatt av Arbeids- og inkluderingsdepartementet 1. januar 2024 etter § 8 i "
         "reglement for økonomistyring i staten og kapittel 6 i bestemmelser om økonomistyring i staten."
     ),
+    "circular": CIRCULAR,
 }
 
 COST_CATEGORIES = [
@@ -70,14 +82,16 @@ CRITERIA = [
 TEXTS = {
     "introduction": (
         "IMDi etablerte i 2022 et forsøk med å utvikle en nasjonal samarbeidsmodell for tilrettelagt fag- og "
-        "yrkesopplæring for voksne innvandrere. Forsøket gjennomføres i perioden 2022–2026. IMDi har ansvar for "
+        "yrkesopplæring for voksne innvandrere. Forsøket gjennomføres i perioden "
+        f"{TRIAL_PERIOD}. IMDi har ansvar for "
         "å forvalte tilskuddsordningen og videreutvikle forsøket i samarbeid med fylkeskommunene som deltar."
     ),
     "purpose": (
         "Formålet med ordningen er å øke kvaliteten og bedre resultatene i kommunenes og fylkeskommunenes "
-        "kvalifiserings- og integreringsarbeid med sikte på å få målgruppen ut i arbeid eller utdanning.\n"
+        "kvalifiserings- og integreringsarbeid med sikte på å få målgruppen ut i arbeid eller utdanning, jf. "
+        f"{CIRCULAR[0].lower()}{CIRCULAR[1:]}.\n"
         "Formålet med satsingsområde 3 er å utvikle en nasjonal samarbeidsmodell for tilrettelagt fag- og "
-        "yrkesopplæring. Forsøket gjennomføres i tre fylker i perioden 2022–2026."
+        f"yrkesopplæring. Forsøket gjennomføres i tre fylker i perioden {TRIAL_PERIOD}."
     ),
     "target_group": (
         "Voksne innvandrere som har rett til videregående opplæring etter opplæringsloven § 18-3, men som har "
@@ -122,6 +136,35 @@ TEXTS = {
 }
 
 
+def _carry_over(year: int) -> str:
+    """Carry-over of unused funds to the next year: only within the trial. In its last year the
+    text offers none (the circular promises nothing after the trial ends)."""
+    if year >= TRIAL_YEARS[1]:
+        return (
+            "Dere skal som hovedregel bruke og regnskapsføre tilskuddet i kalenderåret. Forsøket avsluttes i "
+            f"{TRIAL_YEARS[1]}.\n"
+        )
+    return (
+        "Dere skal som hovedregel bruke og regnskapsføre tilskuddet i kalenderåret. For flerårige prosjekter "
+        f"med ubrukte midler i {year} kan dere søke om å videreføre dem til {year + 1}. Ubrukte midler oppgir "
+        f"dere i årsregnskapet for {year}, og beløpet må komme fram i søknaden for {year + 1}.\n"
+    )
+
+
+def _assessment(year: int) -> str:
+    """How IMDi allocates: the 2025 amount from the circular; a later trial year only "under
+    forutsetning om bevilgning over statsbudsjettet", with no amount promised."""
+    if year == FUNDED_YEAR:
+        return (
+            "IMDi fordeler inntil 5 mill. kroner til fylkeskommuner som deltar i forsøket i 2025, med "
+            "videreføring i 2026 under forutsetning om bevilgning over statsbudsjettet."
+        )
+    return (
+        f"IMDi fordeler tilskudd til fylkeskommuner som deltar i forsøket i {year}, under forutsetning om "
+        f"bevilgning over statsbudsjettet for {year}."
+    )
+
+
 def _reporting(year: int) -> str:
     return (
         "Dere skal levere årsrapport og eventuelt andre dokumenter som beskriver årets virksomhet. I "
@@ -130,10 +173,8 @@ def _reporting(year: int) -> str:
         f"Dere skal levere regnskap med oversikt over prosjektets bokførte inntekter og utgifter i {year}, som "
         "vedlegg til årsrapporten. Regnskapet skal være godkjent av prosjektansvarlig i fylkeskommunen og "
         "ansvarlig leder. For fylkeskommuner stilles det ikke krav til attestasjon fra revisor.\n"
-        "Dere skal som hovedregel bruke og regnskapsføre tilskuddet i kalenderåret. For flerårige prosjekter "
-        f"med ubrukte midler i {year} kan dere søke om å videreføre dem til {year + 1}. Ubrukte midler oppgir "
-        f"dere i årsregnskapet for {year}, og beløpet må komme fram i søknaden for {year + 1}.\n"
-        "Hvis dere ikke kan bruke tilskuddet til formålet eller ikke bruker det innen rimelig tid, skal dere "
+        + _carry_over(year)
+        + "Hvis dere ikke kan bruke tilskuddet til formålet eller ikke bruker det innen rimelig tid, skal dere "
         "betale tilbake tilskuddet. Nærmere vilkår går fram av tilskuddsbrevet.\n"
         "IMDi og Riksrevisjonen kan kontrollere at midlene brukes etter forutsetningene."
     )
@@ -149,17 +190,12 @@ def call_data(year: int) -> dict:
     return {
         "title": f"Nasjonal samarbeidsmodell for tilrettelagt fag- og yrkesopplæring {year}",
         "is_published": True,
+        # After the funded year the trial continues only if the state budget allows (R5, review C5).
+        "subject_to_budget": year > FUNDED_YEAR,
         **TEXTS,
-        "assessment": (
-            f"IMDi fordeler inntil 5 mill. kroner til fylkeskommuner som deltar i forsøket i {year}"
-            + (
-                ", med videreføring i 2026 under forutsetning om bevilgning over statsbudsjettet."
-                if year == 2025
-                else "."
-            )
-        ),
+        "assessment": _assessment(year),
         "reporting": _reporting(year),
-        "opens_at": _at(year, 1, 6, 9, 0, 0),
+        "opens_at": None,  # the circular gives no opening time: open from publication
         "application_deadline": _at(year, 2, 10),
         "report_deadline": _at(year + 1, 2, 1),
         "pot": Decimal("5000000.00"),

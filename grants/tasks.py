@@ -11,7 +11,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from grants import letters, receipts
+from grants import appeal_letters, letters, receipts
 from grants.models import Application
 from portal.access import confirmers_for
 from portal.mail import compose, send_once
@@ -61,7 +61,7 @@ def notify_withdrawn(application_id: int, submission_id: int) -> None:
     application = Application.objects.select_related("organisation", "call").get(pk=application_id)
     submission = application.submissions.select_related("confirmed_by", "withdrawn_by").get(pk=submission_id)
     recipients = {user.pk: user for user in confirmers_for(application.organisation, timezone.now())}
-    if submission.confirmed_by.is_active:
+    if submission.confirmed_by and submission.confirmed_by.is_active:  # none for a paper application
         recipients[submission.confirmed_by.pk] = submission.confirmed_by
     recipients.pop(submission.withdrawn_by_id, None)
     _send("withdrawn", application, sorted(recipients.values(), key=lambda u: u.full_name), submission=submission)
@@ -98,6 +98,32 @@ def render_letter(letter_id: int) -> None:
 
 @shared_task
 def sweep_letters() -> None:
-    """Render again what was never rendered (broker down) or failed: the pending row is the truth."""
+    """Render again what was never rendered (broker down) or failed: the pending row is the truth.
+    Decision letters and the letters about an appeal."""
     for letter_id in letters.unfinished_letters():
         render_letter.delay(letter_id)
+    for letter_id in appeal_letters.unfinished_appeal_letters():
+        render_appeal_letter.delay(letter_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=2, retry_backoff=30, retry_jitter=True)
+def render_appeal_letter(letter_id: int) -> None:
+    """Render a letter about an appeal (its dismissal, or its forwarding to the ministry), store it once
+    and tell the county (idempotent: see grants.appeal_letters)."""
+    appeal_letters.appeal_letter_issue(letter_id)
+
+
+@shared_task
+def notify_appeal_received(appeal_id: int) -> None:
+    """Tell IMDi's caseworkers (the case's, or all of them when nobody has it) that an appeal came."""
+    message = appeal_letters.appeal_received_message(appeal_letters.load_appeal(appeal_id))
+    if message.to:
+        message.send()
+
+
+@shared_task
+def notify_appeal_outcome(appeal_id: int) -> None:
+    """Tell the county what the ministry decided on its appeal."""
+    message = appeal_letters.appeal_outcome_message(appeal_letters.load_appeal(appeal_id))
+    if message.to:
+        message.send()

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from grants.views import agreements, allocation, appeals, applications, calls, cases, decisions, payments, submissions
+from grants.views import (
+    agreements,
+    allocation,
+    appeals,
+    applications,
+    calls,
+    cases,
+    decisions,
+    intake,
+    payments,
+    submissions,
+)
 
 urlpatterns = [
     # The calls, open to everyone (grants/views/calls.py)
@@ -36,6 +47,15 @@ urlpatterns = [
     path("imdi/saker/<int:pk>/tildel/", cases.case_assign, name="case_assign"),
     path("imdi/saker/<int:pk>/habilitet/", cases.case_declare, name="case_declare"),
     path("imdi/saker/<int:pk>/vurdering/", cases.case_assess, name="case_assess"),
+    # IMDi: what came by e-mail or post, and its document (grants/views/intake.py)
+    path("imdi/saker/registrer-soknad/", intake.intake_calls, name="intake_calls"),
+    path("imdi/utlysninger/<int:pk>/registrer-soknad/", intake.intake_application, name="intake_application"),
+    path("imdi/vedtak/<int:pk>/registrer-klage/", intake.intake_appeal, name="intake_appeal"),
+    path(
+        "soknader/<int:pk>/innkommende/<int:document_pk>/",
+        intake.intake_document,
+        name="intake_document",
+    ),
     # IMDi: the allocation of a call's pot (grants/views/allocation.py)
     path("imdi/utlysninger/<int:pk>/fordeling/", allocation.allocation, name="allocation"),
     path("imdi/saker/<int:pk>/fordel/", allocation.allocation_set, name="allocation_set"),
@@ -58,7 +78,9 @@ urlpatterns = [
         appeals.appeal_attachment,
         name="appeal_attachment",
     ),
+    path("soknader/<int:pk>/klagebrev/<int:letter_pk>/", appeals.appeal_letter_file, name="appeal_letter_file"),
     path("imdi/klager/<int:pk>/", appeals.appeal_detail, name="appeal_detail"),
+    path("imdi/klager/<int:pk>/avvis/", appeals.appeal_dismiss, name="appeal_dismiss"),
     path("imdi/klager/<int:pk>/omgjor/", appeals.appeal_reverse, name="appeal_reverse"),
     path("imdi/klager/<int:pk>/oversend/", appeals.appeal_forward, name="appeal_forward"),
     path("imdi/klager/<int:pk>/utfall/", appeals.appeal_outcome, name="appeal_outcome"),

@@ -56,6 +56,15 @@ APPLICATION = Workflow(
             label=_("Trekk tilbake for å rette"),
             action="application.withdrawn",
         ),
+        # An application that came by e-mail or post: IMDi registers it, and it is submitted as received.
+        Transition(
+            "register",
+            [A.DRAFT],
+            A.SUBMITTED,
+            who="can_register",
+            label=_("Registrer søknad mottatt per e-post eller post"),
+            action="application.registered",
+        ),
     ],
     tones={A.AWAITING_CONFIRMATION: SOON, A.SUBMITTED: OPEN},
 )
@@ -73,6 +82,7 @@ register_actions(
         "application.withdrawn": Action(_("Trukket tilbake for retting"), county=True),
         "application.deadline_extended": Action(_("Utsatt søknadsfrist registrert"), county=True),
         "application.receipt_issued": Action(_("Kvittering laget"), county=True),
+        "application.registered": Action(_("Søknad mottatt per e-post eller post og registrert av IMDi"), county=True),
     }
 )
 register_states(dict(A.choices))
@@ -134,6 +144,12 @@ CASE = Workflow(
                    label=_("Registrer utbetaling"), action="payment.registered"),
         Transition("appeal", [CS.DECIDED], CS.APPEALED, who="can_appeal",
                    label=_("Klag på vedtaket"), action="appeal.filed"),
+        Transition("register_appeal", [CS.DECIDED], CS.APPEALED, who="can_register_appeal",
+                   label=_("Registrer klage mottatt per e-post eller post"), action="appeal.registered"),
+        # IMDi dismisses the appeal (late, no legal interest): the dismissal stands, and the county may
+        # appeal the dismissal of its appeal.
+        Transition("dismiss_appeal", APPEALED, CS.DECIDED, who="can_handle_appeal",
+                   label=_("Avvis klagen"), action="appeal.dismissed"),
         Transition("reverse", APPEALED, CS.ASSESSING, who="can_handle_appeal",
                    label=_("Omgjør vedtaket"), action="appeal.reversed"),
         Transition("reverse_unassigned", APPEALED, CS.RECEIVED, who="can_handle_appeal",
@@ -176,8 +192,11 @@ APPEAL = Workflow(
                    label=_("Departementet opprettholdt"), action="appeal.decided"),
         Transition("ministry_reverse", [AS.FORWARDED], AS.MINISTRY_REVERSED, who="can_handle_appeal",
                    label=_("Departementet omgjorde"), action="appeal.decided"),
+        Transition("dismiss", [AS.RECEIVED], AS.DISMISSED, who="can_handle_appeal",
+                   label=_("Avvis klagen"), action="appeal.dismissed"),
     ],
-    tones={AS.RECEIVED: SOON, AS.FORWARDED: SOON, AS.REVERSED: OPEN, AS.MINISTRY_REVERSED: OPEN, AS.UPHELD: CLOSED},
+    tones={AS.RECEIVED: SOON, AS.FORWARDED: SOON, AS.REVERSED: OPEN, AS.MINISTRY_REVERSED: OPEN, AS.UPHELD: CLOSED,
+           AS.DISMISSED: CLOSED},
 )
 # fmt: on
 
@@ -201,6 +220,9 @@ register_actions(
         "letter.retry_requested": Action(_("Nytt forsøk på å lage vedtaksbrevet")),
         "payment.registered": Action(_("Utbetaling registrert"), county=True),
         "appeal.filed": Action(_("Klage mottatt"), county=True),
+        "appeal.registered": Action(_("Klage mottatt per e-post eller post og registrert av IMDi"), county=True),
+        "appeal.dismissed": Action(_("IMDi avviste klagen"), county=True),
+        "appeal_letter.issued": Action(_("Brev om klagen sendt"), county=True),
         "appeal.reversed": Action(_("IMDi omgjorde vedtaket etter klage"), county=True),
         "appeal.forwarded": Action(_("Klagen ble sendt til departementet"), county=True),
         "appeal.decided": Action(_("Departementets avgjørelse registrert"), county=True),

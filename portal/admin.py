@@ -95,11 +95,13 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
     ordering = ["full_name"]
-    list_display = ["full_name", "email", "is_active", "is_staff"]
+    list_display = ["full_name", "email", "title", "is_active", "is_staff"]
     search_fields = ["full_name", "email"]
     list_filter = ["is_active", "is_staff", "memberships__role"]
     fieldsets = [
         (None, {"fields": ["email", "full_name", "password"]}),
+        # Printed in IMDi's letters: under the signature, and beside the caseworker's name.
+        (_("I brev"), {"fields": ["title", "phone"]}),
         (_("Tilgang"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]

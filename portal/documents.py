@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.utils import timezone
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # the sweep gives up on a document that failed this many times (it stays failed, visible)
 SWEEP_GRACE = dt.timedelta(minutes=2)  # leave a fresh document to the task sent after its commit
@@ -75,6 +80,36 @@ class Document:
             message = f"{type(error).__name__}: {error}".strip()
             changes[self.error] = message[: ERROR_LENGTH - 1] + "…" if len(message) > ERROR_LENGTH else message
         return rows.exclude(**{self.status: self.ready}).update(**changes)
+
+    def issue(
+        self,
+        rows: QuerySet,
+        pk: int,
+        *,
+        load: Callable[[int], Model],
+        make: Callable[[Model], None],
+        notify: Callable[[int], None],
+    ) -> None:
+        """Make the document of row ``pk`` once and tell its recipients, unless that is done. ``load``
+        fetches the row locked (a concurrent run waits there, then finds it ready); ``make`` renders
+        and stores it (``store``) under that lock; ``notify`` runs after the commit.
+
+        On a failure the row is marked failed with the error (in a transaction of its own when this
+        runs outside one, as a Celery task does) and the exception is raised again for a retry."""
+        try:
+            with transaction.atomic():
+                obj = load(pk)
+                if not self.is_ready(obj):
+                    make(obj)
+        except Exception as error:
+            log.exception("Could not make %s %s", rows.model._meta.model_name, pk)
+            try:
+                with transaction.atomic():
+                    self.record_failure(rows.filter(pk=pk), error)
+            except Exception:  # the database may be what failed: the task's retry and the sweep still come
+                log.exception("Could not record the failure of %s %s", rows.model._meta.model_name, pk)
+            raise
+        transaction.on_commit(lambda: notify(pk))
 
     def unfinished(self, rows: QuerySet, *, since: str) -> list[int]:
         """The ids of ``rows`` whose document was never made (or failed, fewer than MAX_ATTEMPTS times)

@@ -42,6 +42,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-post"), unique=True)
     full_name = models.CharField(_("fullt navn"), max_length=200)
+    # Shown in letters: the caseworker's title and phone in the letterhead and the signature block.
+    title = models.CharField(_("stillingstittel"), max_length=200, blank=True)
+    phone = models.CharField(_("telefon"), max_length=30, blank=True)
     is_active = models.BooleanField(_("aktiv"), default=True)
     is_staff = models.BooleanField(_("tilgang til administrasjonen"), default=False)
     date_joined = models.DateTimeField(_("registrert"), default=timezone.now)

@@ -1,15 +1,20 @@
 """The letter that claims a grant back (R19): an HTML template (templates/reporting/pdf/claim_letter.html)
 rendered by ``portal.pdf`` in the county's written standard, with the same letterhead and stylesheet
 as IMDi's decision letters. ``services.repayments.repayment_claim`` renders it once and stores it
-with its SHA-256 (``CLAIM_LETTER``, portal.documents); it never changes."""
+with its SHA-256 (``CLAIM_LETTER``, portal.documents); it never changes.
+
+Its legal footing (see ``services.repayments``): a claim under the grant's conditions, not an
+enkeltvedtak; the letter says it cannot be appealed under forvaltningsloven § 28 and how to ask IMDi
+to look at it again, and states late-payment interest and set-off."""
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.documents import Document
 from portal.formats import OSLO
+from portal.letterhead import letterhead
 from portal.pdf import html_to_pdf, render_html
 from reporting.models import RepaymentClaim
 
@@ -35,31 +40,45 @@ def claim_letter_context(claim: RepaymentClaim, *, notice_amount=None) -> dict:
     case = claim.case
     call = case.call
     grant_letter = claim.decision.letter_or_none
+    issued_on = timezone.localdate(claim.claimed_at or timezone.now(), OSLO)
+    application = case.application
+    commented_on = timezone.localdate(claim.commented_at, OSLO) if claim.commented_at else None
+    # "Deres referanse" is the county's own (the application's); "Deres dato" the county's comments
+    # on the notice when the letter answers them. The caseworker who sends the claim is named and signs.
     return {
+        **letterhead(
+            owner=call.scheme.owner,
+            addressee=application.organisation,
+            title=str(TITLE),
+            subject=f"{call.scheme.name}: {call.title}",
+            reference=claim.reference,
+            issued_on=issued_on,
+            their_reference=application.their_reference,
+            their_date=commented_on,
+            caseworker=claim.claimed_by,
+            signers=[claim.claimed_by],
+        ),
         "claim": claim,
-        "title": TITLE,
         "decision": claim.decision,
-        "application": case.application,
-        "county": case.application.organisation,
+        "application": application,
+        "county": application.organisation,
         "call": call,
         "scheme": call.scheme,
-        "owner": call.scheme.owner,
         "grant_letter": grant_letter,
         "grant_letter_on": timezone.localdate(grant_letter.issued_at, OSLO)
         if grant_letter and grant_letter.issued_at
         else None,
-        "issued_on": timezone.localdate(claim.claimed_at or timezone.now(), OSLO),
         "notice_on": timezone.localdate(claim.notice_sent_at, OSLO),
-        "commented_on": timezone.localdate(claim.commented_at, OSLO) if claim.commented_at else None,
+        "commented_on": commented_on,
         "notice_amount": notice_amount if notice_amount is not None and notice_amount != claim.amount else None,
-        "reference": claim.reference,
-        "signers": [(claim.claimed_by.full_name if claim.claimed_by else "", _("saksbehandler"))],
     }
 
 
 def claim_letter_html(claim: RepaymentClaim, *, notice_amount=None) -> str:
-    context = claim_letter_context(claim, notice_amount=notice_amount)
-    return render_html(TEMPLATE, context, language=claim.language or "nb")
+    language = claim.language or "nb"
+    with translation.override(language):  # the title is made here, in the county's written standard
+        context = claim_letter_context(claim, notice_amount=notice_amount)
+    return render_html(TEMPLATE, context, language=language)
 
 
 def claim_letter_pdf(claim: RepaymentClaim, *, notice_amount=None) -> bytes:

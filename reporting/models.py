@@ -31,7 +31,7 @@ USER = settings.AUTH_USER_MODEL
 TEXT_FIELDS = ("cooperation_model", "cooperation_development", "activities", "use_of_grant")
 RESULT_FIELDS = ("participants_started", "participants_completed", "participants_certified", "participants_employed")
 SECTIONS = ("report", "results", "accounts")
-# The county gets at least this long to comment on a prior notice (fvl. § 16: "a time limit").
+# The county gets at least this long to comment on a prior notice (a real chance to answer).
 MIN_COMMENT_DAYS = 14
 
 
@@ -255,7 +255,7 @@ class CarryOver(models.Model):
 
 class RepaymentClaim(models.Model):
     """A claim that the county repays unused or misused funds (R19): prior notice with a deadline
-    for comments (forvaltningsloven § 16), then the claim letter, then the repayment recorded."""
+    for comments (good administrative practice), then the claim letter, then the repayment recorded."""
 
     class State(models.TextChoices):
         NOTICE = "notice", _("Forhåndsvarsel sendt")
@@ -282,7 +282,7 @@ class RepaymentClaim(models.Model):
     amount = models.DecimalField(_("beløp (kr)"), **AMOUNT)
     explanation = models.TextField(_("begrunnelse"))
     reference = models.CharField(_("vår referanse"), max_length=40)
-    # Prior notice (forvaltningsloven § 16)
+    # Prior notice (good administrative practice; a claim is not an enkeltvedtak)
     notice_sent_at = models.DateTimeField(_("forhåndsvarsel sendt"))
     notice_sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     comment_deadline = models.DateField(_("frist for merknader"))

@@ -155,7 +155,9 @@ def _application_deadlines(now: dt.datetime) -> list[Candidate]:
     )
     rows = (
         through.objects.filter(
-            call__is_published=True, call__opens_at__lte=now, organisation__kind=Organisation.Kind.COUNTY
+            Q(call__opens_at__isnull=True) | Q(call__opens_at__lte=now),  # no opening time: open from publication
+            call__is_published=True,
+            organisation__kind=Organisation.Kind.COUNTY,
         )
         # Cheap first: calls still open, or with an extension that runs beyond now.
         .filter(

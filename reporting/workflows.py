@@ -8,7 +8,8 @@ The annual report and accounts (R20–R22):
                                returned ◀─return (IMDi)─┘
                                returned ─submit (corrected)─▶ submitted
 
-A repayment claim (R19), created in ``notice`` (the prior notice, fvl. § 16):
+A repayment claim (R19), created in ``notice``: the prior notice, given as good administrative
+practice (a claim under the grant's conditions is not an enkeltvedtak):
 
     notice ─claim (after the comment deadline or the comments)─▶ claimed ─record─▶ repaid
     notice | claimed ─cancel─▶ cancelled

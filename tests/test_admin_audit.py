@@ -63,7 +63,7 @@ def test_eligible_counties_are_logged_as_ids(client, cast):
         data.pop(key, None)
     data["eligible_organisations"] = [cast.county_a.pk, cast.county_c.pk]
     data["is_published"] = "on"
-    for prefix in ("cost_categories", "criteria"):
+    for prefix in ("cost_categories", "criteria", "letter_templates"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     response = client.post(reverse("admin:grants_call_change", args=[call.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -7,6 +7,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from portal.models import AuditEvent, Role
@@ -48,6 +49,18 @@ def test_imdi_user_must_give_a_totp_code_before_being_logged_in(client, cast):
     ok = client.post(reverse("mfa_authenticate"), {"code": f.totp_code(SECRETS["caseworker"])})
     assert ok.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_a_totp_code_cannot_be_used_twice(client, cast):
+    """Someone who saw a code (over a shoulder, in a phishing page) cannot log in with it again."""
+    code = f.totp_code(SECRETS["caseworker"])
+    post_login(client, "caseworker@example.org")
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+    client.post(reverse("account_logout"))
+    other = Client()  # a second browser
+    post_login(other, "caseworker@example.org")
+    again = other.post(reverse("mfa_authenticate"), {"code": code})
+    assert again.status_code == 200 and "_auth_user_id" not in other.session
 
 
 def test_imdi_user_without_authenticator_reaches_nothing_but_mfa_setup(client, cast):

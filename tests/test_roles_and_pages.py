@@ -189,8 +189,9 @@ def test_can_apply_explains_itself(cast, name, allowed, reason):
     assert bool(decision) is allowed and reason in decision.reason
 
 
-def test_can_apply_refuses_after_the_deadline(cast):
-    closed = f.make_call(cast.scheme, eligible=[cast.county_a], open_now=False)
+def test_can_apply_refuses_after_the_deadline_once_the_calls_year_is_over(cast):
+    # Until then a late application is received and flagged (R4: tests/grants/test_late_applications.py).
+    closed = f.make_call(cast.scheme, eligible=[cast.county_a], open_now=False, year=2020)
     decision = permissions.can_apply(cast.staff_a.memberships.get(), closed, timezone.now())
     assert not decision and "Søknadsfristen er ute" in decision.reason
 

@@ -19,6 +19,7 @@ EXPECTED: dict[str, dict[str, tuple[set[str], str]]] = {
         "return": ({"awaiting_confirmation"}, "draft"),
         "confirm": ({"awaiting_confirmation"}, "submitted"),
         "withdraw": ({"submitted"}, "draft"),
+        "register": ({"draft"}, "submitted"),
     },
     "grants.case": {
         "assign": ({"received", "assigned", "assessing", "assessed"}, "assigned"),
@@ -34,6 +35,8 @@ EXPECTED: dict[str, dict[str, tuple[set[str], str]]] = {
         "accept": ({"decided"}, "accepted"),
         "pay": ({"accepted"}, "paid"),
         "appeal": ({"decided"}, "appealed"),
+        "register_appeal": ({"decided"}, "appealed"),
+        "dismiss_appeal": ({"appealed"}, "decided"),
         "reverse": ({"appealed"}, "assessing"),
         "reverse_unassigned": ({"appealed"}, "received"),
         "forward": ({"appealed"}, "forwarded"),
@@ -50,6 +53,7 @@ EXPECTED: dict[str, dict[str, tuple[set[str], str]]] = {
         "forward": ({"received"}, "forwarded"),
         "uphold": ({"forwarded"}, "upheld"),
         "ministry_reverse": ({"forwarded"}, "ministry_reversed"),
+        "dismiss": ({"received"}, "dismissed"),
     },
     "reporting.annualreport": {
         "submit": ({"draft", "returned"}, "submitted"),

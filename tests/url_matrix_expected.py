@@ -191,6 +191,7 @@ EXPECTED.update(
         "appeal_reverse": {**POST_ONLY, "POST": imdi_action(200)},
         "appeal_forward": {**POST_ONLY, "POST": imdi_action(200)},
         "appeal_outcome": {**POST_ONLY, "POST": imdi_action(200)},
+        "appeal_dismiss": {**POST_ONLY, "POST": imdi_action(200)},
         # The county's side: county A reads its decision and letter, IMDi reads them too.
         "decision_view": {"GET": county(200, imdi=200), "POST": login_required(405)},
         "letter_file": {"GET": county(200, imdi=200), "POST": login_required(405)},
@@ -208,6 +209,15 @@ EXPECTED.update(
         # The dismissal has an open appeal: the page says so; IMDi reads it but may not appeal.
         "appeal_create": {"GET": county(200, imdi=200), "POST": county(200, imdi=403)},
         "appeal_attachment": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        # What came by e-mail or post: only caseworkers register (an empty POST is the form with
+        # errors; the sample dismissal already has an appeal, which the page says); the registered
+        # document of county A's paper application is read by county A and by IMDi.
+        "intake_calls": {"GET": imdi_action(200), "POST": login_required(405)},
+        "intake_application": same(imdi_action(200)),
+        "intake_appeal": same(imdi_action(200)),
+        "intake_document": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        # The copy of a forwarding letter (another appeal of county A's): the county and IMDi read it.
+        "appeal_letter_file": {"GET": county(200, imdi=200), "POST": login_required(405)},
     }
 )
 
@@ -315,6 +325,7 @@ ADMIN_MODELS = {
     ("portal", "auditevent"): READ_ONLY,
     ("grants", "scheme"): EDITABLE,
     ("grants", "call"): EDITABLE,
+    ("grants", "lettertemplate"): EDITABLE,  # a call's letter templates, in bokmål and nynorsk
     ("account", "emailaddress"): EDITABLE,
     ("mfa", "authenticator"): DELETE_ONLY,
     # Reminder texts are changed on the portal's own page (checked and recorded); reminders are a log.

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.urls.resolvers import RegexPattern
 
-from grants.models import Call
+from grants.models import Call, LetterTemplate
 from portal.models import AuditEvent
 from reporting.models import Reminder, ReminderText
 from tests import factories as f
@@ -31,6 +31,7 @@ def sample_objects(cast) -> dict:
         ("portal", "auditevent"): AuditEvent.objects.create(action="test.event", object_repr="Testhendelse"),
         ("grants", "scheme"): cast.scheme,
         ("grants", "call"): cast.call,
+        ("grants", "lettertemplate"): LetterTemplate.objects.create(call=cast.call, kind="grant", rules_nb="Regler"),
         ("account", "emailaddress"): EmailAddress.objects.get(user=cast.staff_b),
         ("mfa", "authenticator"): Authenticator.objects.get(user=cast.caseworker2),
         **application_samples(cast),
@@ -86,7 +87,56 @@ def case_samples(cast) -> dict:
         reasons="Søknaden kom inn i tide.",
         files=[(upload, check_upload(upload))],
     )
-    return {"grant": grant, "dismissal": dismissal, "appeal": appeal}
+    return {
+        "grant": grant,
+        "dismissal": dismissal,
+        "appeal": appeal,
+        "appeal_letter": forwarded_appeal_letter(cast),
+        "registered": registered_sample(cast),
+    }
+
+
+def registered_sample(cast):
+    """County A's application that came by post, registered by a caseworker with its document."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from grants import services
+    from portal.uploads import check_upload
+
+    call = f.make_call(cast.scheme, eligible=[cast.county_a])
+    upload = f.pdf_upload("soknad.pdf")
+    return services.application_register(
+        actor=f.actor_for(cast.caseworker),
+        call=call,
+        organisation=cast.county_a,
+        received=services.Received(
+            channel="post",
+            received_on=timezone.localdate() - dt.timedelta(days=1),
+            upload=upload,
+            checked=check_upload(upload),
+        ),
+        title="Søknad per post",
+        budget={call.cost_categories.first(): 100000},
+    )
+
+
+def forwarded_appeal_letter(cast):
+    """County A's appeal against another dismissal, forwarded to the ministry: the letter, made."""
+    from grants import appeal_letters, services
+    from grants.models import Decision
+    from tests.grants import helpers_cases as h
+
+    call = f.make_call(cast.scheme, eligible=[cast.county_a])
+    dismissal = h.decided(cast, h.submitted_case(cast, call=call), kind=Decision.Kind.DISMISSAL)
+    h.issued(dismissal)
+    appeal = services.appeal_file(actor=f.actor_for(cast.staff_a), decision_id=dismissal.pk, reasons="Vi klager.")
+    services.appeal_forward(actor=f.actor_for(cast.caseworker), appeal_id=appeal.pk, cover_note="IMDi står ved det.")
+    letter = appeal.letters.get()
+    appeal_letters.appeal_letter_issue(letter.pk)
+    letter.refresh_from_db()
+    return letter
 
 
 def followup_samples(cast) -> dict:
@@ -179,6 +229,10 @@ CASE_PK = {
     "appeal_reverse": lambda o: o["appeal"].pk,
     "appeal_forward": lambda o: o["appeal"].pk,
     "appeal_outcome": lambda o: o["appeal"].pk,
+    "intake_application": lambda o: o["grant"].case.call_id,
+    "intake_appeal": lambda o: o["dismissal"].pk,
+    "appeal_dismiss": lambda o: o["appeal"].pk,
+    "appeal_letter_file": lambda o: o["appeal_letter"].appeal.case.application_id,
 }
 # The county's URLs: soknader/<pk>/vedtak/<decision_pk>/… on the grant, or on the dismissal.
 ON_GRANT = {"decision_view", "letter_file", "decision_accept"}
@@ -193,12 +247,17 @@ def sample_kwargs(entry: Entry, cast, objects) -> dict:
     for name in param_names(entry):
         if entry.key.startswith(tuple(FOLLOWUP)):
             value = followup_kwarg(entry, name, objects)
+        elif entry.key == "intake_document":
+            registered = objects["registered"]
+            value = registered.pk if name == "pk" else registered.incoming_documents.get().pk
         elif entry.key in CASE_PK and name == "pk":
             value = CASE_PK[entry.key](objects)
         elif entry.key in ON_GRANT | ON_DISMISSAL and name == "pk":
             value = decision.case.application_id
         elif name == "decision_pk":
             value = decision.pk
+        elif name == "letter_pk":
+            value = objects["appeal_letter"].pk
         elif name == "appeal_pk":
             value = objects["appeal"].pk
         elif name == "attachment_pk":

@@ -71,6 +71,19 @@ class ReverseForm(forms.Form):
     )
 
 
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Hvorfor avvises klagen?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=TEXT_MAX,
+        help_text=gettext_lazy(
+            "For eksempel at klagen kom etter fristen og ikke kan behandles etter forvaltningsloven § 31, eller "
+            "at den som klager, ikke har rettslig klageinteresse. Begrunnelsen står i vedtaket til fylkeskommunen."
+        ),
+        error_messages={"required": gettext_lazy("Skriv hvorfor klagen avvises.")},
+    )
+
+
 class ForwardForm(forms.Form):
     cover_note = forms.CharField(
         label=gettext_lazy("Oversendelsesbrev til departementet"),

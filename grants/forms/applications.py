@@ -169,7 +169,14 @@ class ContactForm(VersionedForm):
         model = Application
         fields = section_fields("kontakt")
         widgets = {"contact_phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}
-        help_texts = {"contact_name": gettext_lazy("Den IMDi kan kontakte om søknaden.")}
+        help_texts = {
+            "contact_name": gettext_lazy("Den IMDi kan kontakte om søknaden."),
+            "their_reference": gettext_lazy(
+                "Valgfritt. Saksnummeret søknaden har i arkivet hos dere. IMDi skriver det som «Deres referanse» "
+                "i brevene til dere."
+            ),
+        }
+        labels = {"their_reference": gettext_lazy("Fylkeskommunens referanse (saksnummer)")}
 
 
 class BudgetForm(VersionedForm):

@@ -43,13 +43,15 @@ class CategoryRow:
 
 
 class DecisionProposalForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Type vedtak"), choices=Decision.Kind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Type avgjørelse"), choices=Decision.Kind.choices, widget=forms.RadioSelect
+    )
     rules = forms.CharField(
-        label=gettext_lazy("Regler vedtaket bygger på"),
+        label=gettext_lazy("Regler avgjørelsen bygger på"),
         widget=TEXTAREA,
         help_text=gettext_lazy(
-            "Hjemmelen og punktene i rundskrivet som er brukt. Forslaget er utfylt med ordningens hjemmel: "
-            "rett punktene til dem vedtaket faktisk bygger på."
+            "Hjemmelen og punktene i rundskrivet som er brukt. Er utlysningen satt opp med en brevmal, er feltet "
+            "fylt ut fra den: rett punktene til dem avgjørelsen faktisk bygger på."
         ),
     )
     facts = forms.CharField(
@@ -62,11 +64,37 @@ class DecisionProposalForm(forms.Form):
         widget=TEXTAREA,
         help_text=gettext_lazy("De hensynene som har vært avgjørende for utfallet."),
     )
-    conditions = forms.CharField(
-        label=gettext_lazy("Formål og vilkår"),
+    purpose = forms.CharField(
+        label=gettext_lazy("Formålet med tilskuddet"),
         widget=TEXTAREA,
         required=False,
-        help_text=gettext_lazy("Står i tilskuddsbrevet, også vilkårene for tilbakebetaling."),
+        help_text=gettext_lazy(
+            "Bare for tilskudd. Ordningens formål og hva prosjektet til fylkeskommunen skal oppnå. Står i "
+            "tilskuddsbrevet; tilskudd som ikke brukes til formålet, skal betales tilbake."
+        ),
+    )
+    conditions = forms.CharField(
+        label=gettext_lazy("Vilkår"),
+        widget=TEXTAREA,
+        required=False,
+        help_text=gettext_lazy(
+            "Bare for tilskudd. Vilkårene for å bruke tilskuddet. Brevet har alltid med reglene om aksept, "
+            "rapportering, tilbakebetaling og kontroll."
+        ),
+    )
+    attachments = forms.CharField(
+        label=gettext_lazy("Vedlegg"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text=gettext_lazy("Ett vedlegg per linje, for eksempel rundskrivet. Listen står nederst i brevet."),
+    )
+    copy_to = forms.CharField(
+        label=gettext_lazy("Kopi til"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text=gettext_lazy("Én mottaker av kopi per linje. Listen står nederst i brevet."),
     )
 
     def __init__(self, *args, categories: list[CategoryRow], **kwargs):

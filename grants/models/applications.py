@@ -68,6 +68,8 @@ class Application(models.Model):
     )
     state = models.CharField(_("status"), max_length=30, choices=State.choices, default=State.DRAFT)
     reference = models.CharField(_("referanse"), max_length=40, blank=True)
+    # The county's own reference (its case number), printed as "Deres referanse" in IMDi's letters.
+    their_reference = models.CharField(_("fylkeskommunens referanse"), max_length=100, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opprettet av")
     )
@@ -216,6 +218,14 @@ class BudgetLine(models.Model):
         return f"{self.category}: {self.amount}"
 
 
+class Channel(models.TextChoices):
+    """How a document reached IMDi: through the portal, or by e-mail or post and registered by IMDi."""
+
+    PORTAL = "portal", _("Portalen")
+    EMAIL = "email", _("E-post")
+    POST = "post", _("Post")
+
+
 class Submission(models.Model):
     """What the county submitted: a frozen copy of the whole application, who confirmed it and on what
     authority, and the receipt. Withdrawing for correction keeps it readable (R12, R23)."""
@@ -231,9 +241,19 @@ class Submission(models.Model):
     total = models.DecimalField(_("sum budsjett (kr)"), **AMOUNT)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     sent_at = models.DateTimeField(_("sendt til bekreftelse"), null=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    confirmed_at = models.DateTimeField(_("bekreftet"))
+    # Who confirmed it in the portal; for an application that came by e-mail or post, nobody did
+    # (``registered_by`` is the IMDi caseworker who registered it, ``confirmed_at`` when it was received).
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    confirmed_at = models.DateTimeField(_("mottatt"))
     authority = models.CharField(_("bekreftet på grunnlag av"), max_length=300)
+    channel = models.CharField(_("mottatt via"), max_length=10, choices=Channel.choices, default=Channel.PORTAL)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # The county's deadline when it was received, and whether it came after it (R4): a late
+    # application is received and flagged; IMDi then extends the deadline or dismisses it.
+    deadline = models.DateTimeField(_("søknadsfrist da den kom inn"), null=True, blank=True)
+    late = models.BooleanField(_("kom etter fristen"), default=False)
     receipt = models.FileField(_("kvittering"), upload_to=receipt_upload_to, max_length=200, blank=True)
     receipt_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     receipt_status = models.CharField(max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING)
@@ -252,6 +272,12 @@ class Submission(models.Model):
             models.UniqueConstraint(fields=["application", "number"], name="submission_number_unique"),
             models.UniqueConstraint(
                 fields=["application"], condition=Q(withdrawn_at__isnull=True), name="submission_one_current"
+            ),
+            # Confirmed in the portal by someone, or registered by IMDi from e-mail or post.
+            models.CheckConstraint(
+                condition=(Q(channel="portal") & Q(confirmed_by__isnull=False))
+                | (~Q(channel="portal") & Q(registered_by__isnull=False)),
+                name="submission_confirmed_or_registered",
             ),
         ]
 
@@ -284,3 +310,41 @@ class DeadlineExtension(models.Model):
         """The latest extension recorded wins; without one, the call's own deadline."""
         latest = cls.objects.filter(call=call, organisation=organisation).order_by("-recorded_at", "-id").first()
         return latest.deadline if latest else call.application_deadline
+
+
+def incoming_upload_to(instance, filename: str) -> str:
+    return private_name("innkommende", filename)
+
+
+class IncomingDocument(StoredFile):
+    """A document that reached IMDi by e-mail or post (an application or an appeal), registered by a
+    caseworker: the scanned letter or the e-mail as it came, checked like every upload (R4, R15)."""
+
+    class Kind(models.TextChoices):
+        APPLICATION = "application", _("Søknad")
+        APPEAL = "appeal", _("Klage")
+
+    file = models.FileField(_("dokument"), upload_to=incoming_upload_to, max_length=200)
+    kind = models.CharField(_("type dokument"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("mottatt via"), max_length=10, choices=Channel.choices)
+    sender = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("avsender"))
+    received_on = models.DateField(_("mottatt"))
+    dated = models.DateField(_("datert"), null=True, blank=True)
+    their_reference = models.CharField(_("avsenderens referanse"), max_length=100, blank=True)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="incoming_documents", null=True, blank=True
+    )
+    appeal = models.ForeignKey(
+        "grants.Appeal", on_delete=models.PROTECT, related_name="incoming_documents", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("innkommende dokument")
+        verbose_name_plural = _("innkommende dokumenter")
+        ordering = ["received_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(channel="portal"), name="incoming_not_portal"),
+            models.CheckConstraint(
+                condition=Q(application__isnull=False) | Q(appeal__isnull=False), name="incoming_belongs_somewhere"
+            ),
+        ]

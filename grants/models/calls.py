@@ -25,6 +25,8 @@ class Scheme(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="schemes", verbose_name=_("forvaltes av")
     )
     legal_basis = models.TextField(_("hjemmel og retningslinjer"), blank=True)
+    # The main circular the scheme belongs to, cited on the call page and in the letters (R1, X1).
+    circular = models.CharField(_("hovedrundskriv"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("tilskuddsordning")
@@ -56,7 +58,17 @@ class CallQuerySet(models.QuerySet):
         )
 
     def open_at(self, moment):
-        return self.published().filter(opens_at__lte=moment, application_deadline__gt=moment)
+        return self.published().filter(
+            Q(opens_at__isnull=True) | Q(opens_at__lte=moment), application_deadline__gt=moment
+        )
+
+    def receiving_at(self, moment):
+        """Published, opened, and still taking applications: before the deadline, and after it until the
+        end of the grant year (a late application is received and flagged, R4)."""
+        return self.published().filter(
+            Q(opens_at__isnull=True) | Q(opens_at__lte=moment),
+            Q(application_deadline__gt=moment) | Q(year__gte=timezone.localtime(moment).year),
+        )
 
 
 class Call(models.Model):
@@ -66,6 +78,8 @@ class Call(models.Model):
     year = models.PositiveSmallIntegerField(_("tilskuddsår"))
     title = models.CharField(_("tittel"), max_length=300)
     is_published = models.BooleanField(_("publisert"), default=False)
+    # Published before the state budget is passed: shown on the call page and in the letters (R5).
+    subject_to_budget = models.BooleanField(_("med forbehold om bevilgning over statsbudsjettet"), default=False)
     introduction = models.TextField(_("innledning"), blank=True)
     purpose = models.TextField(_("formål"))
     target_group = models.TextField(_("målgruppe"))
@@ -77,7 +91,8 @@ class Call(models.Model):
     appeal_rules = models.TextField(_("klageregler"), blank=True)
     payment_terms = models.TextField(_("utbetaling"), blank=True)
     reporting = models.TextField(_("rapportering"), blank=True)
-    opens_at = models.DateTimeField(_("åpner"))
+    # No opening time: the call takes applications from the day it is published.
+    opens_at = models.DateTimeField(_("åpner"), null=True, blank=True)
     application_deadline = models.DateTimeField(_("søknadsfrist"))
     report_deadline = models.DateTimeField(_("frist for rapport og regnskap"))
     pot = models.DecimalField(
@@ -108,7 +123,8 @@ class Call(models.Model):
             models.UniqueConstraint(fields=["scheme", "year"], name="call_one_per_scheme_year"),
             models.CheckConstraint(condition=Q(pot__gte=0), name="call_pot_not_negative"),
             models.CheckConstraint(
-                condition=Q(application_deadline__gt=models.F("opens_at")), name="call_deadline_after_opening"
+                condition=Q(opens_at__isnull=True) | Q(application_deadline__gt=models.F("opens_at")),
+                name="call_deadline_after_opening",
             ),
             models.CheckConstraint(
                 condition=Q(report_deadline__gt=models.F("application_deadline")),
@@ -154,8 +170,17 @@ class Call(models.Model):
     def remaining(self) -> Decimal:
         return self.pot - self.allocated
 
+    def has_opened_at(self, moment) -> bool:
+        return self.is_published and (self.opens_at is None or self.opens_at <= moment)
+
     def is_open_at(self, moment) -> bool:
-        return self.is_published and self.opens_at <= moment < self.application_deadline
+        return self.has_opened_at(moment) and moment < self.application_deadline
+
+    def is_receiving_at(self, moment) -> bool:
+        """Taking applications at ``moment``, late ones included (``CallQuerySet.receiving_at``)."""
+        return self.has_opened_at(moment) and (
+            moment < self.application_deadline or timezone.localtime(moment).year <= self.year
+        )
 
     @property
     def is_open(self) -> bool:
@@ -166,7 +191,7 @@ class Call(models.Model):
         now = timezone.now()
         if not self.is_published:
             return _("Ikke publisert")
-        if now < self.opens_at:
+        if self.opens_at is not None and now < self.opens_at:
             return _("Åpner snart")
         if now < self.application_deadline:
             return _("Åpen for søknader")

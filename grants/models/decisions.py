@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grants.models.applications import AMOUNT
-from grants.models.calls import CostCategory
+from grants.models.calls import Call, CostCategory
 from grants.models.cases import Case, letter_upload_to
+from portal.calendar import deadline_after
 
 USER = settings.AUTH_USER_MODEL
 APPEAL_WEEKS = 3  # the appeal deadline, from the day the letter reached the county (fvl. § 29)
@@ -56,7 +57,12 @@ class Decision(models.Model):
     rules = models.TextField(_("regler vedtaket bygger på"))
     facts = models.TextField(_("faktiske forhold"))
     considerations = models.TextField(_("hovedhensyn"))
-    conditions = models.TextField(_("formål og vilkår"), blank=True)
+    # A grant's purpose: the scheme's and what this county's project is to achieve (R16).
+    purpose = models.TextField(_("formålet med tilskuddet"), blank=True)
+    conditions = models.TextField(_("vilkår"), blank=True)
+    # The letter's "Vedlegg" and "Kopi til" lists, one per line.
+    attachments = models.TextField(_("vedlegg"), blank=True)
+    copy_to = models.TextField(_("kopi til"), blank=True)
     report_deadline = models.DateTimeField(_("frist for rapport og regnskap"))
     replaces = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("erstatter")
@@ -170,16 +176,16 @@ class DecisionLine(models.Model):
         return f"{self.category}: {self.granted}"
 
 
-class Letter(models.Model):
-    """The letter of an approved decision, rendered once (R14–R16). The stored PDF and its SHA-256
-    never change (a PostgreSQL trigger refuses it); a failed rendering is retried."""
+class IssuedLetter(models.Model):
+    """A letter IMDi makes once (portal.documents): its reference and language, the stored PDF with its
+    SHA-256, the attempts and last error of a failed rendering, when it was issued and when the county
+    was told. A decision's letter and an appeal's letters are this."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Lages")
         READY = "ready", _("Klar")
         FAILED = "failed", _("Feilet, prøves igjen")
 
-    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="letter")
     reference = models.CharField(_("vår referanse"), max_length=40)
     language = models.CharField(_("målform"), max_length=2)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -189,9 +195,29 @@ class Letter(models.Model):
     last_error = models.TextField(_("siste feil"), blank=True)
     issued_at = models.DateTimeField(_("sendt"), null=True, blank=True)
     notified_at = models.DateTimeField(_("fylkeskommunen varslet"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def appeal_deadline(self) -> dt.date:
+        """Three weeks from the day the letter reached the county (fvl. §§ 29–30): when the county was
+        told it is in the portal (or, before that e-mail went, when it was put there). A deadline that
+        ends on a weekend or a Norwegian public holiday moves to the next working day."""
+        return deadline_after(timezone.localdate(self.notified_at or self.issued_at), weeks=APPEAL_WEEKS)
+
+
+class Letter(IssuedLetter):
+    """The letter of an approved decision, rendered once (R14–R16). The stored PDF and its SHA-256
+    never change (a PostgreSQL trigger refuses it); a failed rendering is retried."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="letter")
     first_opened_at = models.DateTimeField(_("først åpnet av fylkeskommunen"), null=True, blank=True)
     first_opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("vedtaksbrev")
@@ -204,20 +230,6 @@ class Letter(models.Model):
                 name="letter_ready_has_file",
             )
         ]
-
-    def __str__(self) -> str:
-        return self.reference
-
-    @property
-    def appeal_deadline(self) -> dt.date:
-        """Three weeks from the day the letter reached the county (fvl. §§ 29–30): when the county was
-        told it is in the portal (or, before that e-mail went, when it was put there). A deadline that
-        ends on a Saturday or Sunday moves to the Monday."""
-        received_at = self.notified_at or self.issued_at
-        day = timezone.localdate(received_at) + dt.timedelta(weeks=APPEAL_WEEKS)
-        while day.weekday() >= 5:
-            day += dt.timedelta(days=1)
-        return day
 
 
 class Payment(models.Model):
@@ -242,3 +254,27 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} ({self.paid_on})"
+
+
+class LetterTemplate(models.Model):
+    """The texts a caseworker starts from when proposing a decision of one kind in one call, in
+    bokmål and nynorsk (``grants.translation``): the proposal is prefilled in the county's written
+    standard, and the caseworker edits it. ``{county}``, ``{title}``, ``{requested}``, ``{amount}``,
+    ``{received}`` and ``{deadline}`` are replaced with the case's facts."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="letter_templates")
+    kind = models.CharField(_("type vedtak"), max_length=20, choices=Decision.Kind.choices)
+    rules = models.TextField(_("regler avgjørelsen bygger på"), blank=True)
+    facts = models.TextField(_("faktiske forhold"), blank=True)
+    considerations = models.TextField(_("hovedhensyn"), blank=True)
+    purpose = models.TextField(_("formålet med tilskuddet"), blank=True)
+    conditions = models.TextField(_("vilkår"), blank=True)
+
+    class Meta:
+        verbose_name = _("brevmal")
+        verbose_name_plural = _("brevmaler")
+        ordering = ["call", "kind"]
+        constraints = [models.UniqueConstraint(fields=["call", "kind"], name="letter_template_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.call}: {self.get_kind_display()}"

@@ -8,7 +8,7 @@ records the audit event and schedules e-mail and documents after the commit. A r
 
 from grants.services.agreements import agreement_add, agreement_remove
 from grants.services.allocation import allocation_set
-from grants.services.appeals import appeal_file, appeal_forward, appeal_outcome, appeal_reverse
+from grants.services.appeals import appeal_dismiss, appeal_file, appeal_forward, appeal_outcome, appeal_reverse
 from grants.services.applications import (
     APPLICATION_PREFILLS,
     COPIED_FIELDS,
@@ -42,6 +42,7 @@ from grants.services.decisions import (
     letter_open,
     letter_retry,
 )
+from grants.services.intake import Received, appeal_register, application_register
 from grants.services.locking import lock_appeal, lock_call, lock_case, lock_decision
 from grants.services.payments import payment_register
 from grants.snapshots import build_snapshot
@@ -65,9 +66,13 @@ __all__ = [
     "extension_record",
     "lock_application",
     "previous_application",
+    "Received",
+    "application_register",
+    "appeal_register",
     # --- Cases, allocation, decisions, payments, appeals (G2 fills this block)
     "LineInput",
     "allocation_set",
+    "appeal_dismiss",
     "appeal_file",
     "appeal_forward",
     "appeal_outcome",

@@ -1,6 +1,8 @@
-"""Appeals against a dismissal (R15): filed by the county, reversed by IMDi or forwarded to the
-ministry, and the ministry's outcome. A reversal (IMDi's or the ministry's) sends the case back to
-be assessed for a new decision and letter."""
+"""Appeals against a dismissal (R15): filed by the county, dismissed or reversed by IMDi or forwarded to
+the ministry, and the ministry's outcome. A reversal (IMDi's or the ministry's) sends the case back to
+be assessed for a new decision and letter. A dismissal of the appeal and the forwarding each give a
+letter (grants.appeal_letters), made after the commit; the county is e-mailed about both and about the
+ministry's outcome, and IMDi's caseworkers when an appeal arrives."""
 
 from __future__ import annotations
 
@@ -8,18 +10,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants.models import Appeal, AppealAttachment
+from grants import tasks
+from grants.appeal_letters import appeal_deadline_for, appeal_letter_create, the_ministry
+from grants.models import Appeal, AppealAttachment, AppealLetter
 from grants.permissions import can_appeal, can_handle_appeal, is_caseworker
 from grants.services.cases import case_take
 from grants.services.locking import lock_appeal, lock_decision
 from grants.workflows import APPEAL
 from portal.audit import Actor
+from portal.background import send_after_commit
 from portal.rules import Refused
 
 
 def appeal_file(*, actor: Actor, decision_id: int, reasons: str, files=()) -> Appeal:
-    """The county appeals a dismissal. ``files``: (upload, CheckedFile) pairs already checked. A
-    late appeal is received and marked late."""
+    """The county appeals a dismissal (or IMDi's dismissal of its appeal). ``files``: (upload,
+    CheckedFile) pairs already checked. A late appeal is received and marked late; the deadline is the
+    dismissal letter's, or the appeal-dismissal letter's when the last appeal was dismissed. IMDi's
+    caseworkers are e-mailed after the commit."""
     if not reasons.strip():
         raise Refused(_("Skriv hvorfor dere klager."))
     with transaction.atomic():
@@ -27,7 +34,7 @@ def appeal_file(*, actor: Actor, decision_id: int, reasons: str, files=()) -> Ap
         case = decision.case
         can_appeal(actor.membership, decision).or_refuse()
         now = timezone.now()
-        deadline = decision.letter.appeal_deadline
+        deadline = appeal_deadline_for(decision)
         appeal = Appeal.objects.create(
             case=case,
             decision=decision,
@@ -51,6 +58,7 @@ def appeal_file(*, actor: Actor, decision_id: int, reasons: str, files=()) -> Ap
             attachments=[checked.sha256 for _upload, checked in files],
         )
         case.save(update_fields=["state", "updated_at"])
+        send_after_commit(tasks.notify_appeal_received, appeal.pk)
     return appeal
 
 
@@ -60,6 +68,8 @@ def _appeal_to_handle(actor: Actor, appeal_id: int, *, state: str) -> Appeal:
     appeal = lock_appeal(appeal_id)
     can_handle_appeal(actor.membership, actor.user, appeal.case).or_refuse()
     if appeal.state != state:
+        if appeal.state == Appeal.State.FORWARDED:
+            raise Refused(_("Klagen er sendt departementet. Nå er det departementet som avgjør den."))
         if state == Appeal.State.FORWARDED:
             raise Refused(_("Klagen er ikke sendt departementet."))
         raise Refused(_("Klagen er allerede behandlet."))
@@ -96,24 +106,57 @@ def appeal_reverse(*, actor: Actor, appeal_id: int, reason: str) -> Appeal:
     return appeal
 
 
+def appeal_dismiss(*, actor: Actor, appeal_id: int, reason: str) -> Appeal:
+    """IMDi dismisses the appeal without hearing it (it came too late and § 31 does not apply, or the
+    appellant has no legal interest: fvl. § 33 andre ledd). The dismissal of the application stays in
+    force and the case is decided again; the dismissal of the appeal is itself an enkeltvedtak, so its
+    letter, made after the commit, gives the county a new appeal deadline."""
+    is_caseworker(actor.membership).or_refuse()
+    if not reason.strip():
+        raise Refused(_("Skriv hvorfor klagen avvises."))
+    with transaction.atomic():
+        appeal = _appeal_to_handle(actor, appeal_id, state=Appeal.State.RECEIVED)
+        appeal.dismissal_reason = reason.strip()
+        _close(actor, appeal, "dismiss", timezone.now())
+        letter = appeal_letter_create(appeal, AppealLetter.Kind.DISMISSAL, written_by=actor.user)
+        case_take(
+            appeal.case, "dismiss_appeal", actor=actor, appeal=appeal.pk, reason=reason.strip(), letter=letter.reference
+        )
+        appeal.case.save(update_fields=["state", "updated_at"])
+        send_after_commit(tasks.render_appeal_letter, letter.pk)
+    return appeal
+
+
 def appeal_forward(*, actor: Actor, appeal_id: int, cover_note: str) -> Appeal:
-    """IMDi upholds its decision and sends the appeal to the ministry with a cover note."""
+    """IMDi upholds its decision and sends the appeal to the ministry with a cover letter (made after
+    the commit), of which the county gets a copy."""
     is_caseworker(actor.membership).or_refuse()
     if not cover_note.strip():
         raise Refused(_("Skriv oversendelsesbrevet til departementet."))
+    if the_ministry() is None:
+        raise Refused(
+            _(
+                "Departementet er ikke registrert i portalen, så oversendelsesbrevet har ingen mottaker. Be en "
+                "administrator registrere Arbeids- og inkluderingsdepartementet som organisasjon av typen "
+                "departement."
+            )
+        )
     with transaction.atomic():
         appeal = _appeal_to_handle(actor, appeal_id, state=Appeal.State.RECEIVED)
         APPEAL.take(appeal, "forward", actor=None)  # the case's transition records the event
         appeal.cover_note = cover_note.strip()
         appeal.forwarded_by, appeal.forwarded_at = actor.user, timezone.now()
         appeal.save()
-        case_take(appeal.case, "forward", actor=actor, appeal=appeal.pk)
+        letter = appeal_letter_create(appeal, AppealLetter.Kind.FORWARDING, written_by=actor.user)
+        case_take(appeal.case, "forward", actor=actor, appeal=appeal.pk, letter=letter.reference)
         appeal.case.save(update_fields=["state", "updated_at"])
+        send_after_commit(tasks.render_appeal_letter, letter.pk)
     return appeal
 
 
 def appeal_outcome(*, actor: Actor, appeal_id: int, upheld: bool, note: str, decided_on) -> Appeal:
-    """Record the ministry's decision: upheld closes the case; reversed reopens it for a new decision."""
+    """Record the ministry's decision: upheld closes the case; reversed reopens it for a new decision.
+    The county is e-mailed the outcome after the commit."""
     is_caseworker(actor.membership).or_refuse()
     if not note.strip():
         raise Refused(_("Skriv hva departementet kom fram til."))
@@ -128,4 +171,5 @@ def appeal_outcome(*, actor: Actor, appeal_id: int, upheld: bool, note: str, dec
             appeal.case.save(update_fields=["state", "updated_at"])
         else:
             _reopen_case(actor, appeal, "ministry_reverse", now, **event)
+        send_after_commit(tasks.notify_appeal_outcome, appeal.pk)
     return appeal

@@ -39,7 +39,8 @@ COPIED_FIELDS = [
     *(field for field in section_fields("prosjekt") if not field.startswith("period_")),
     "experience_sharing",
     "transfer_value",
-    *section_fields("kontakt"),
+    # The county's own reference is its case number for this year's application: not copied.
+    *(field for field in section_fields("kontakt") if field != "their_reference"),
 ]
 
 
@@ -260,7 +261,12 @@ def application_confirm(*, actor: Actor, application_id: int) -> Submission:
             application.reference = f"{application.call.year}-{application.pk:05d}"
         application.submitted_at = now
         number = application.submissions.count() + 1
-        _take(application, "confirm", actor, reference=application.reference, version=number, authority=authority)
+        # Received after the county's deadline: received all the same and flagged, for IMDi to extend
+        # the deadline or dismiss it (R4, R15).
+        deadline = application.deadline()
+        late = {"late": True, "deadline": deadline.isoformat()} if now >= deadline else {}
+        changes = {"reference": application.reference, "version": number, "authority": authority, **late}
+        _take(application, "confirm", actor, **changes)
         application.save()
         snapshot = build_snapshot(application)
         submission = Submission.objects.create(
@@ -273,6 +279,8 @@ def application_confirm(*, actor: Actor, application_id: int) -> Submission:
             confirmed_by=actor.user,
             confirmed_at=now,
             authority=authority,
+            deadline=deadline,
+            late=now >= deadline,
         )
         case_open(application)
         send_after_commit(tasks.render_receipt, submission.pk)

@@ -94,12 +94,17 @@ def decision_propose(
     facts: str,
     considerations: str,
     conditions: str = "",
+    purpose: str = "",
+    attachments: str = "",
+    copy_to: str = "",
     granted: dict[int, Decimal] | None = None,
 ) -> Decision:
-    """The assigned caseworker proposes a decision (``granted``: category id → amount, for a grant)."""
+    """The assigned caseworker proposes a decision (``granted``: category id → amount, for a grant).
+    ``purpose`` and ``conditions`` belong to a grant only; ``attachments`` and ``copy_to`` are the
+    letter's "Vedlegg" and "Kopi til" lists, one item per line."""
     granted = granted or {}
     if not all(text.strip() for text in (rules, facts, considerations)):
-        raise Refused(_("Et vedtak skal begrunnes: fyll ut regler, faktiske forhold og hovedhensyn."))
+        raise Refused(_("Begrunn avgjørelsen: fyll ut regler, faktiske forhold og hovedhensyn."))
     with transaction.atomic():
         case = lock_case(case_id)
         can_propose(actor.membership, actor.user, case).or_refuse()
@@ -117,6 +122,9 @@ def decision_propose(
             facts=facts.strip(),
             considerations=considerations.strip(),
             conditions=conditions.strip() if kind == Kind.GRANT else "",
+            purpose=purpose.strip() if kind == Kind.GRANT else "",
+            attachments=attachments.strip(),
+            copy_to=copy_to.strip(),
             report_deadline=case.call.report_deadline,
             replaces=case.decisions.filter(reversed_at__isnull=False).order_by("-approved_at").first(),
             proposed_by=actor.user,

@@ -1,5 +1,6 @@
 """Appeals against a dismissal (R15): the county files one with its reasons and attachments; IMDi
-reverses its decision or forwards the appeal to the ministry and records the ministry's outcome."""
+reverses its decision, dismisses the appeal or forwards it to the ministry and records the ministry's
+outcome. The letters about an appeal (the dismissal, the forwarding) are served to the county and IMDi."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from grants import services
-from grants.access import get_appeal_for, get_application_for, get_decision_for
-from grants.forms.appeals import AppealForm, ForwardForm, OutcomeForm, ReverseForm
+from grants.access import get_appeal_for, get_appeal_letter_for, get_application_for, get_decision_for
+from grants.appeal_letters import appeal_deadline_for, dismissal_letter_in_force
+from grants.forms.appeals import AppealForm, DismissForm, ForwardForm, OutcomeForm, ReverseForm
 from grants.letters import letter_title
 from grants.models import Appeal, AppealAttachment
 from grants.permissions import can_appeal, can_work_cases
@@ -29,7 +31,6 @@ def appeal_create(request, pk: int, decision_pk: int):
     membership = request.membership
     application = get_application_for(membership, pk, write=request.method == "POST")
     decision = get_decision_for(membership, application, decision_pk)
-    letter = decision.letter_or_none
     allowed = can_appeal(membership, decision)
     form = None
     if membership.role in COUNTY_ROLES and allowed:
@@ -49,16 +50,16 @@ def appeal_create(request, pk: int, decision_pk: int):
         else:
             if appeal.is_late:
                 message = _(
-                    "Klagen er mottatt. Den kom etter fristen %(deadline)s og er merket som for sen, men IMDi "
-                    "vurderer den likevel (forvaltningsloven § 31)."
-                ) % {"deadline": appeal.deadline.strftime("%d.%m.%Y")}
+                    "Klagen er mottatt. Klagen kom etter klagefristen. IMDi vurderer om klagen likevel kan "
+                    "behandles (forvaltningsloven § 31)."
+                )
             else:
                 message = _("Klagen er mottatt av IMDi innen fristen. Dere kan følge den på denne siden.")
             messages.success(request, message)
             return redirect("decision_view", application.pk, decision.pk)
     if form is not None and form.is_bound and "attachments" in form.errors and form.data.get("reasons"):
         form.errors["attachments"].append(_("Teksten dere skrev, er tatt vare på; velg filene på nytt."))
-    deadline = letter.appeal_deadline if letter is not None and letter.issued_at else None
+    deadline = appeal_deadline_for(decision)
     context = {
         "application": application,
         "decision": decision,
@@ -67,6 +68,7 @@ def appeal_create(request, pk: int, decision_pk: int):
         "form": form,
         "deadline": deadline,
         "late": deadline is not None and timezone.localdate() > deadline,
+        "dismissal_letter": dismissal_letter_in_force(decision),
     }
     return render(request, "grants/appeals/create.html", context)
 
@@ -78,6 +80,14 @@ def appeal_attachment(request, pk: int, appeal_pk: int, attachment_pk: int):
         AppealAttachment.objects.filter(appeal__case__application=application, appeal_id=appeal_pk), pk=attachment_pk
     )
     return serve_file(attachment.file, filename=attachment.original_name, content_type=attachment.content_type)
+
+
+@require_GET
+def appeal_letter_file(request, pk: int, letter_pk: int):
+    """A letter about an appeal, for the county whose case it is and IMDi's roles (others: 404)."""
+    application = get_application_for(request.membership, pk)
+    letter = get_appeal_letter_for(request.membership, application, letter_pk)
+    return serve_file(letter.file, filename=f"{letter.reference}.pdf", content_type="application/pdf", inline=True)
 
 
 # --- IMDi handles the appeal ------------------------------------------------------------------
@@ -96,8 +106,10 @@ def _render_detail(request, appeal: Appeal, *, status: int = 200, **forms):
         "title": letter_title(appeal.decision),
         "letter": appeal.decision.letter_or_none,
         "attachments": list(appeal.attachments.all()),
+        "letters": list(appeal.letters.all()),
         "may_work": may_work,
         "reverse_form": forms.get("reverse_form") or (ReverseForm() if may_work and received else None),
+        "dismiss_form": forms.get("dismiss_form") or (DismissForm() if may_work and received else None),
         "forward_form": forms.get("forward_form") or (ForwardForm() if may_work and received else None),
         "outcome_form": forms.get("outcome_form") or (OutcomeForm() if may_work and forwarded else None),
     }
@@ -134,6 +146,29 @@ def appeal_reverse(request, pk: int):
             )
             return redirect("case_detail", appeal.case_id)
     return _render_detail(request, appeal, reverse_form=form)
+
+
+@require_POST
+def appeal_dismiss(request, pk: int):
+    appeal = _appeal(request, pk, write=True)
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_dismiss(
+                actor=Actor.from_request(request), appeal_id=appeal.pk, reason=form.cleaned_data["reason"]
+            )
+        except Refused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Klagen er avvist. Vedtaket om avvisning lages nå og sendes til fylkeskommunen, som kan "
+                    "klage på det innen tre uker."
+                ),
+            )
+            return redirect("appeal_detail", appeal.pk)
+    return _render_detail(request, appeal, dismiss_form=form)
 
 
 @require_POST

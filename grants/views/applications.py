@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grants import permissions, services
 from grants.access import applications_for, decisions_visible_to, get_application_for, visible_history
 from grants.forms import applications as forms
-from grants.models import Application, Call, Case, DeadlineExtension, Submission
+from grants.models import Application, Call, Case, DeadlineExtension, IncomingDocument, Submission
 from grants.permissions import can_apply, can_edit, can_extend_deadline, can_read_current, can_view_applications
 from grants.sections import BY_SLUG, SECTIONS, missing, progress
 from grants.snapshots import build_snapshot, present, totals
@@ -44,6 +44,15 @@ def application_history(application: Application):
     )
 
 
+def late_deadline(application: Application, now, deadline=None):
+    """The county's deadline when it has passed and the call still takes the application (R4): the
+    pages then say that it will be received and marked late, and what IMDi does next."""
+    deadline = deadline or application.deadline()
+    if application.state == Application.State.SUBMITTED or now < deadline:
+        return None
+    return deadline if application.call.is_receiving_at(now) else None
+
+
 # --- Start and list ---------------------------------------------------------------------------
 
 
@@ -56,7 +65,9 @@ def application_start(request, pk: int):
     existing = Application.objects.filter(call=call, organisation=organisation).first()
     if existing is not None:
         return redirect("application_detail", existing.pk)
-    decision = can_apply(membership, call, timezone.now(), deadline=DeadlineExtension.deadline_for(call, organisation))
+    now = timezone.now()
+    deadline = DeadlineExtension.deadline_for(call, organisation)
+    decision = can_apply(membership, call, now, deadline=deadline)
     previous = services.previous_application(call, organisation)
     error = ""
     if request.method == "POST":
@@ -74,7 +85,13 @@ def application_start(request, pk: int):
     return render(
         request,
         "grants/applications/start.html",
-        {"call": call, "decision": decision, "previous": previous, "error": error},
+        {
+            "call": call,
+            "decision": decision,
+            "previous": previous,
+            "error": error,
+            "late_deadline": deadline if decision and now >= deadline else None,
+        },
     )
 
 
@@ -108,11 +125,13 @@ def application_detail(request, pk: int):
     items = missing(application)
     submissions = list(application.submissions.select_related("confirmed_by").order_by("-number"))
     current = can_read_current(membership, application)
+    deadline = application.deadline()
     context = {
         "application": application,
         # IMDi sees the title as submitted while the county corrects a withdrawn application.
         "title": application.title if current else submissions[0].snapshot["fields"]["title"],
-        "deadline": application.deadline(),
+        "deadline": deadline,
+        "late_deadline": late_deadline(application, now, deadline),
         "edit": can_edit(membership, application, now),
         "progress": progress(application, items),
         "missing": items,
@@ -121,6 +140,12 @@ def application_detail(request, pk: int):
         "events": visible_history(membership, application_history(application)),
         "decisions": list(decisions_visible_to(membership, application).order_by("proposed_at", "id")),
         "case": Case.objects.filter(application=application).first() if membership.role in IMDI_ROLES else None,
+        # What came by e-mail or post and IMDi registered: the application itself, or an appeal.
+        "incoming": list(
+            IncomingDocument.objects.filter(
+                Q(application=application) | Q(appeal__case__application=application)
+            ).order_by("received_on", "pk")
+        ),
     }
     return render(request, "grants/applications/detail.html", context)
 
@@ -303,6 +328,7 @@ def _render_section(request, application, spec, form, formset, conflict, *, unsa
         "sections": SECTIONS,
         "form": form,
         "conflict": conflict,
+        "late_deadline": late_deadline(application, timezone.now()),
     }
     if formset is not None:
         context.update(_budget_context(application, formset))

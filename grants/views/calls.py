@@ -1,6 +1,7 @@
 """The calls, open to everyone: the list and one call, with whether the reader may apply (R3, R4)."""
 
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import F
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -13,7 +14,13 @@ from portal.models import COUNTY_ROLES
 @login_not_required
 @require_GET
 def call_list(request):
-    calls = Call.objects.published().for_listing().order_by("-year", "title")
+    # for_listing() leaves out the long texts; the budget reservation is read as an annotation.
+    calls = (
+        Call.objects.published()
+        .for_listing()
+        .annotate(budget_reserved=F("subject_to_budget"))
+        .order_by("-year", "title")
+    )
     return render(request, "grants/calls/list.html", {"calls": calls})
 
 

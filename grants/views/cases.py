@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case as Switch  # SQL CASE … WHEN; ``Case`` here is IMDi's case
-from django.db.models import DecimalField, Exists, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models import DecimalField, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import redirect, render
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grants import permissions, services
 from grants.access import get_case_for
 from grants.forms.cases import UNASSIGNED, AssessmentForm, AssignForm, CaseFilterForm, DeclarationForm, caseworkers
-from grants.models import Call, Case, PartnerKind, Submission
+from grants.models import Call, Case, DeadlineExtension, IncomingDocument, PartnerKind, Submission
 from grants.snapshots import present
 from grants.views.applications import application_history
 from grants.workflows import CASE
@@ -45,6 +45,13 @@ def _latest_submission():
     return Submission.objects.filter(application=OuterRef("application_id")).order_by("-number")
 
 
+def _latest_extension():
+    """The deadline IMDi last recorded for the case's county in its call (``DeadlineExtension.deadline_for``)."""
+    return DeadlineExtension.objects.filter(
+        call_id=OuterRef("call_id"), organisation_id=OuterRef("application__organisation_id")
+    ).order_by("-recorded_at", "-id")
+
+
 def _inbox(filters: dict[str, str], sort: str, descending: bool):
     latest = _latest_submission()
     cases = (
@@ -57,6 +64,12 @@ def _inbox(filters: dict[str, str], sort: str, descending: bool):
         .annotate(
             submitted_title=Subquery(latest.values("snapshot__fields__title")[:1]),
             requested=Subquery(latest.values("total")[:1], output_field=DecimalField(max_digits=14, decimal_places=2)),
+            # A late submission is flagged with its exact time and the deadline it missed (R4), and
+            # with the extension that now covers it, if IMDi recorded one.
+            late=Subquery(latest.values("late")[:1]),
+            received_at=Subquery(latest.values("confirmed_at")[:1]),
+            missed_deadline=Subquery(latest.values("deadline")[:1]),
+            extended_to=Subquery(_latest_extension().values("deadline")[:1]),
             state_order=Switch(
                 *(When(state=value, then=Value(order)) for order, value in enumerate(S.values)),
                 output_field=IntegerField(),
@@ -140,6 +153,7 @@ def case_list(request):
         "columns": _sort_columns(request, sort, descending),
         "previous_url": _with_params(request, side=str(page.previous_page_number())) if page.has_previous() else "",
         "next_url": _with_params(request, side=str(page.next_page_number())) if page.has_next() else "",
+        "may_register": bool(permissions.can_register(request.membership)),
     }
     return render(request, "grants/cases/list.html", context)
 
@@ -150,8 +164,11 @@ def case_list(request):
 def _submission_facts(case: Case) -> dict:
     """The latest version submitted (current unless withdrawn for correction)."""
     submission = case.application.submissions.select_related("confirmed_by").order_by("-number").first()
+    late = submission is not None and submission.late
     return {
         "submission": submission,
+        # Received after the deadline (R4): the deadline that applies now, if an extension covers it.
+        "extended_to": case.application.deadline() if late else None,
         "title": submission.snapshot["fields"].get("title", "") if submission else "",
         "withdrawn": submission is None or submission.withdrawn_at is not None,
     }
@@ -169,6 +186,9 @@ def _render_detail(request, case: Case, *, assign_form: AssignForm | None = None
     if may_assign and assign_form is None:
         assign_form = AssignForm(initial={"assignee": case.assigned_to_id}, disqualified=disqualified)
     is_assigned = _is_assigned(request, case)
+    decisions = list(case.decisions.select_related("proposed_by", "approved_by").order_by("proposed_at", "pk"))
+    for decision in decisions:
+        decision.case = case
     context = {
         "case": case,
         **_submission_facts(case),
@@ -179,8 +199,17 @@ def _render_detail(request, case: Case, *, assign_form: AssignForm | None = None
         "is_caseworker": bool(permissions.is_caseworker(membership)),
         "assess": permissions.can_assess(membership, request.user, case),
         "may_propose": is_assigned and CASE.allows("propose", case.state),
-        "decisions": list(case.decisions.select_related("proposed_by", "approved_by").order_by("proposed_at", "pk")),
+        "decisions": decisions,
+        # An appeal that came by e-mail or post is registered against the dismissal it concerns.
+        "appeal_to_register": next((d for d in decisions if permissions.is_open_to_appeal(d)), None)
+        if permissions.is_caseworker(membership)
+        else None,
         "appeals": list(case.appeals.order_by("filed_at", "pk")),
+        "incoming": list(
+            IncomingDocument.objects.filter(Q(application=case.application) | Q(appeal__case=case)).order_by(
+                "received_on", "pk"
+            )
+        ),
         "events": application_history(case.application),
     }
     return render(request, "grants/cases/detail.html", context)
@@ -292,7 +321,7 @@ def _condition_hints(case: Case, submission: Submission) -> dict[str, str]:
         }
     else:
         in_time = _("Sendt inn %(submitted)s. Fristen var %(deadline)s.") % facts
-    in_time += " " + (_("Det er i tide.") if submission.confirmed_at <= deadline else _("Det er etter fristen."))
+    in_time += " " + (_("Det er i tide.") if submission.confirmed_at < deadline else _("Det er etter fristen."))
     return {"agreements_ok": agreements, "declaration_ok": declaration, "in_time_ok": in_time}
 
 

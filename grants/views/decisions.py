@@ -19,13 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grants import permissions, services
 from grants.access import get_application_for, get_case_for, get_decision_for, get_imdi_decision_for, visible_history
+from grants.appeal_letters import appeal_deadline_for
 from grants.forms.decisions import KIND_EXPLANATIONS, CategoryRow, DecisionProposalForm, DecisionReturnForm
-from grants.letters import letter_title
+from grants.letters import letter_title, proposal_texts
 from grants.models import Call, Case, CostCategory, Decision, Letter, Submission
 from grants.views.applications import application_history
 from portal.audit import Actor
 from portal.files import serve_file
-from portal.formats import ZERO, kr
+from portal.formats import ZERO
 from portal.models import COUNTY_ROLES, IMDI_ROLES
 from portal.rules import Refused
 
@@ -51,31 +52,27 @@ def _category_rows(case: Case, submission: Submission | None) -> list[CategoryRo
     ]
 
 
-def _proposal_initial(case: Case, submission: Submission | None, categories: list[CategoryRow]) -> dict:
-    call = case.call
-    rules = _("Rundskrivet for «%(call)s», punkt «Vilkår for å motta tilskudd» og punkt «%(assessment)s».") % {
-        "call": call.title,
-        "assessment": _("Slik fordeler IMDi tilskuddet"),
-    }
-    if call.scheme.legal_basis.strip():
-        rules = f"{call.scheme.legal_basis.strip()}\n{rules}"
-    initial = {
-        "rules": rules,
-        "conditions": call.conditions,
-        "considerations": case.justification,
-        **{row.field_name: row.recommended for row in categories},
-    }
-    if submission is not None:
-        initial["facts"] = _(
-            "%(county)s søkte %(date)s om %(amount)s til prosjektet «%(title)s» (søknad %(reference)s)."
-        ) % {
-            "county": case.application.organisation.name,
-            "date": timezone.localdate(submission.confirmed_at).strftime("%d.%m.%Y"),
-            "amount": kr(submission.total),
-            "title": submission.snapshot.get("fields", {}).get("title", ""),
-            "reference": case.application.reference,
-        }
-    return initial
+def _default_kind(case: Case) -> str:
+    """The kind the proposal most likely is: a dismissal before the assessment is done, a grant when an
+    amount is allocated, otherwise a rejection."""
+    if case.state != Case.State.ASSESSED:
+        return Decision.Kind.DISMISSAL
+    return Decision.Kind.GRANT if case.allocated > 0 else Decision.Kind.REJECTION
+
+
+def _proposal_initial(case: Case, kind: str, categories: list[CategoryRow]) -> dict:
+    """The call's letter template of ``kind`` in the county's written standard, with the case's facts
+    filled in (nothing when the call has none: the caseworker writes it), the assessment's
+    justification as the main considerations when the template has none, and the recommended amounts."""
+    texts = proposal_texts(case, kind)
+    if not texts.get("considerations") and case.justification:
+        texts["considerations"] = case.justification
+    return {"kind": kind, **texts, **{row.field_name: row.recommended for row in categories}}
+
+
+def _chosen_kind(request, case: Case) -> str:
+    kind = request.GET.get("type", "")
+    return kind if kind in Decision.Kind.values else _default_kind(case)
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,8 +83,9 @@ def decision_propose(request, pk: int):
     may = permissions.can_propose(membership, request.user, case)
     submission = case.application.current_submission()
     categories = _category_rows(case, submission)
+    kind = _chosen_kind(request, case)
     form = DecisionProposalForm(
-        request.POST or None, categories=categories, initial=_proposal_initial(case, submission, categories)
+        request.POST or None, categories=categories, initial=_proposal_initial(case, kind, categories)
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -101,6 +99,9 @@ def decision_propose(request, pk: int):
                 facts=data["facts"],
                 considerations=data["considerations"],
                 conditions=data["conditions"],
+                purpose=data["purpose"],
+                attachments=data["attachments"],
+                copy_to=data["copy_to"],
                 granted=form.granted() if grant else None,
             )
         except Refused as refused:
@@ -116,6 +117,9 @@ def decision_propose(request, pk: int):
         "kinds": [(radio, KIND_EXPLANATIONS[radio.data["value"]]) for radio in form["kind"]],
         "submission": submission,
         "recommended_split": recommended_split,
+        "prefilled_kind": kind,
+        "kind_choices": Decision.Kind.choices,
+        "has_templates": case.call.letter_templates.exists(),
         "decisions": case.decisions.select_related("proposed_by").order_by("-proposed_at"),
     }
     return render(request, "grants/decisions/propose.html", context)
@@ -205,11 +209,14 @@ def _render_county_decision(request, application, decision, *, accept_error: str
     if decision.is_appealable:
         context["appeal"] = permissions.can_appeal(membership, decision)
         context["appeals"] = list(
-            decision.appeals.select_related("filed_by").prefetch_related("attachments").order_by("filed_at", "id")
+            decision.appeals.select_related("filed_by")
+            .prefetch_related("attachments", "letters")
+            .order_by("filed_at", "id")
         )
-        if letter is not None and letter.issued_at:
-            context["deadline"] = letter.appeal_deadline
-            context["deadline_passed"] = timezone.localdate() > context["deadline"]
+        # the decision letter's deadline, or the dismissal of the last appeal's (grants.appeal_letters)
+        if (deadline := appeal_deadline_for(decision)) is not None:
+            context["deadline"] = deadline
+            context["deadline_passed"] = timezone.localdate() > deadline
     return render(request, "grants/decisions/view.html", context, status=status)
 
 

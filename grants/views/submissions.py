@@ -15,6 +15,7 @@ from grants.forms.applications import ConfirmForm, ReturnForm
 from grants.permissions import can_read_current, can_take
 from grants.sections import missing
 from grants.snapshots import build_snapshot, present
+from grants.views.applications import late_deadline
 from portal.audit import Actor
 from portal.files import serve_file
 from portal.rules import Refused
@@ -51,6 +52,7 @@ def application_review(request, pk: int):
         "application": application,
         "missing": missing(application),
         "send": can_take("send", membership, application, timezone.now()),
+        "late_deadline": late_deadline(application, timezone.now()),
         **_answers_context(application),
     }
     return render(request, "grants/submissions/review.html", context)
@@ -88,6 +90,7 @@ def _render_confirm(request, application, confirm_form, return_form):
         "confirm_form": confirm_form,
         "return_form": return_form,
         "deadline": application.deadline(),
+        "late_deadline": late_deadline(application, now),
         **_answers_context(application),
     }
     return render(request, "grants/submissions/confirm.html", context)

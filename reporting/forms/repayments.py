@@ -34,7 +34,7 @@ class RepaymentNoticeForm(forms.Form):
     def __init__(self, *args, paid=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["comment_deadline"].help_text = _(
-            "Fylkeskommunen skal få minst %(days)s dager til å uttale seg (forvaltningsloven § 16): tidligst %(date)s."
+            "Fylkeskommunen skal få minst %(days)s dager til å uttale seg (god forvaltningsskikk): tidligst %(date)s."
         ) % {"days": MIN_COMMENT_DAYS, "date": earliest_comment_deadline().strftime("%d.%m.%Y")}
         if paid is not None:
             self.fields["amount"].help_text = _("Høyst det som er utbetalt: %(paid)s.") % {"paid": kr(paid)}

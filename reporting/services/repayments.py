@@ -6,10 +6,13 @@ their purpose, on the conditions in the grant letter (the table is ``reporting.w
        │                                                          record the repayment ▶ repaid
        └────────── cancel (from notice or claimed) ▶ cancelled
 
-The prior notice (forvaltningsloven § 16) tells the county what IMDi intends, why, and by when it
-may comment. The claim letter is rendered at once (``reporting.letters``), stored with its SHA-256
-and never changed. The database refuses a second open claim on a decision and a repayment that is
-not the claimed amount.
+The legal footing: a claim under the grant's conditions (the grant letter the county accepted), not
+an enkeltvedtak (forvaltningsloven § 2; the grant itself is none), so chapter IV of the act does not
+apply and the claim cannot be appealed under § 28; the claim letter says so, and how to ask IMDi to
+look at it again. The prior notice, given as good administrative practice ("god forvaltningsskikk"),
+tells the county what IMDi intends, why, and by when it may comment. The claim letter is rendered
+at once (``reporting.letters``), stored with its SHA-256 and never changed. The database refuses a
+second open claim on a decision and a repayment that is not the claimed amount.
 """
 
 from __future__ import annotations
@@ -127,7 +130,8 @@ def repayment_notice(
     explanation: str,
     comment_deadline: dt.date,
 ) -> RepaymentClaim:
-    """Give the county prior notice (fvl. § 16) that IMDi intends to claim ``amount`` back."""
+    """Give the county prior notice (as good administrative practice) that IMDi intends to claim
+    ``amount`` back."""
     is_caseworker(actor.membership).or_refuse()
     explanation = (explanation or "").strip()
     _check_notice(reason, amount, explanation, comment_deadline)

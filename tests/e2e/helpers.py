@@ -1,6 +1,12 @@
-"""Helpers that the browser journeys share: reading text as a person sees it, and waiting for htmx."""
+"""Helpers that the browser journeys share: reading text as a person sees it, waiting for htmx, finding
+a section or a fact on a page, and reading a PDF the page links to."""
 
 from __future__ import annotations
+
+import io
+import re
+
+from pypdf import PdfReader
 
 
 def normal(text: str) -> str:
@@ -25,3 +31,29 @@ def wait_for_text(page, selector: str, expected: str) -> None:
 
 def messages_text(ui) -> str:
     return normal(" ".join(ui.page.locator("main .messages").all_inner_texts()))
+
+
+def in_section(page, heading: str):
+    """The <section> whose heading is ``heading``."""
+    return page.locator("main section").filter(has=page.get_by_role("heading", name=heading, exact=True))
+
+
+def fact(page, term: str, *, within=None) -> str:
+    """The text of the <dd> that follows the <dt> reading ``term`` (the first such pair)."""
+    scope = within or page.locator("main")
+    term_el = scope.locator("dt").filter(has_text=re.compile(rf"^\s*{re.escape(term)}\s*$")).first
+    return normal(term_el.locator("xpath=following-sibling::dd[1]").inner_text())
+
+
+def fetch_pdf(ui, link) -> bytes:
+    """The file behind ``link``, fetched with the browser's session (the letter opens inline)."""
+    response = ui.page.request.get(ui.base_url + link.get_attribute("href"))
+    assert response.status == 200, f"{link.get_attribute('href')}: {response.status}"
+    assert response.headers["content-type"] == "application/pdf"
+    body = response.body()
+    assert body.startswith(b"%PDF-")
+    return body
+
+
+def pdf_text(pdf: bytes) -> str:
+    return normal("\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages))

@@ -44,7 +44,7 @@ from reporting.models import AnnualReport, CarryOver, RepaymentClaim
 from tests import factories as f
 from tests.conftest import SECRETS
 from tests.e2e.conftest import TIMEOUT_MS, UI
-from tests.e2e.test_decision_journey import fact, fetch_pdf, in_section, messages_text, normal, pdf_text
+from tests.e2e.helpers import fact, fetch_pdf, in_section, messages_text, normal, pdf_text
 from tests.reporting.helpers import paid_grant
 
 pytestmark = pytest.mark.e2e

@@ -33,24 +33,20 @@ from tests.grants.helpers_applications import (
 # --- 3. The deadline and IMDi's extensions ----------------------------------------------------
 
 
-def test_confirming_after_the_deadline_is_refused_until_imdi_records_an_extension(client, cast, awaiting):
-    call = cast.call
+def test_confirming_after_the_deadline_is_received_late_unless_imdi_recorded_an_extension(client, cast):
+    """R4 as changed by issue 12: after the deadline the county still confirms; the submission is
+    marked late, unless IMDi extended the county's deadline before it came. (It used to be refused.)"""
+    call = f.make_call(cast.scheme, eligible=[cast.county_a, cast.county_b])
+    awaiting = f.make_application(call, cast.staff_a)
+    send(awaiting, cast.staff_a)
     url = reverse("application_confirm", args=[awaiting.pk])
-    refusal = f"Søknadsfristen gikk ut {local(call.application_deadline)}, og IMDi har ikke gitt utsatt frist."
     with past_deadline(call):
         login(client, cast.director_a)
         response = client.get(url)
         assert response.status_code == 200
-        assert refusal in page(response)
-        assert "Bekreft og send inn til IMDi" not in page(response)
-
-        response = client.post(url, CONFIRM)
-        assert response.status_code == 200
-        assert refusal in page(response)
-        awaiting.refresh_from_db()
-        assert awaiting.state == Application.State.AWAITING_CONFIRMATION
-        assert awaiting.reference == ""
-        assert not Submission.objects.exists()
+        assert f"Søknadsfristen gikk ut {local(call.application_deadline)}." in page(response)
+        assert "merket som mottatt etter fristen" in page(response)
+        assert "Bekreft og send inn til IMDi" in page(response)
 
         caseworker = as_user(cast.caseworker)
         new_deadline = timezone.localtime(call.application_deadline + dt.timedelta(days=3))
@@ -71,6 +67,7 @@ def test_confirming_after_the_deadline_is_refused_until_imdi_records_an_extensio
 
         response = client.get(url)
         assert "Du bekrefter som fylkeskommunedirektør." in page(response)
+        assert "merket som mottatt etter fristen" not in page(response)
         response = client.post(url, CONFIRM)
         assert response.status_code == 302
         assert response["Location"] == reverse("submission_detail", args=[awaiting.pk, 1])
@@ -81,23 +78,33 @@ def test_confirming_after_the_deadline_is_refused_until_imdi_records_an_extensio
     submission = awaiting.submissions.get()
     assert submission.authority == "som fylkeskommunedirektør"
     assert submission.confirmed_by == cast.director_a
+    assert (submission.late, submission.deadline) == (False, extension.deadline)
 
 
-def test_an_extension_for_one_county_does_not_open_the_deadline_for_another(cast):
-    application_b = f.make_application(cast.call, cast.staff_b)
+def test_an_extension_for_one_county_does_not_cover_another(cast):
+    call = f.make_call(cast.scheme, eligible=[cast.county_a, cast.county_b])
+    application_b = f.make_application(call, cast.staff_b)
     send(application_b, cast.staff_b)
-    with past_deadline(cast.call):
+    with past_deadline(call):
         services.extension_record(
             actor=f.actor_for(cast.caseworker),
-            call=cast.call,
+            call=call,
             organisation=cast.county_a,
-            deadline=cast.call.application_deadline + dt.timedelta(days=3),
+            deadline=call.application_deadline + dt.timedelta(days=3),
             reason="Gjelder bare Fylke A.",
         )
-        with pytest.raises(services.Refused, match="IMDi har ikke gitt utsatt frist"):
-            confirm(application_b, cast.director_b)
+        submission = confirm(application_b, cast.director_b)
     application_b.refresh_from_db()
-    assert application_b.state == Application.State.AWAITING_CONFIRMATION
+    assert application_b.state == Application.State.SUBMITTED
+    assert (submission.late, submission.deadline) == (True, call.application_deadline)
+
+
+def test_a_call_whose_year_is_over_takes_no_more_applications(cast, awaiting):
+    """cast.call is the 2025 call: after its deadline, in a later year, nothing is received."""
+    with past_deadline(cast.call), pytest.raises(services.Refused, match="tar ikke lenger imot søknader"):
+        confirm(awaiting, cast.director_a)
+    awaiting.refresh_from_db()
+    assert awaiting.state == Application.State.AWAITING_CONFIRMATION
 
 
 @pytest.mark.parametrize("name", ["staff_a", "director_a", "auditor", "admin"])

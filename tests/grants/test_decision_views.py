@@ -32,9 +32,10 @@ def test_the_proposal_form_is_prefilled_and_proposes_a_grant(client, cast):
 
     assert response.status_code == 200
     form = response.context["form"]
-    assert form.initial["rules"].startswith("Retningslinjer fastsatt av departementet.")
-    assert "Rundskrivet" in form.initial["rules"] and "punkt" in form.initial["rules"]
-    assert form.initial["conditions"] == cast.call.conditions
+    # Issue 12: the texts come only from the call's letter templates (this call has none), never made up
+    # from the scheme or the call's application conditions (tests/grants/test_letter_texts.py).
+    assert "rules" not in form.initial and "conditions" not in form.initial
+    assert form.initial["considerations"] == case.justification
     categories = {row.category.name: row for row in form.categories}
     assert categories["Drift av samarbeidet"].recommended == Decimal("250000")
     assert categories["Lærerressurser"].recommended == Decimal("1000000")
@@ -45,7 +46,7 @@ def test_the_proposal_form_is_prefilled_and_proposes_a_grant(client, cast):
 
     data = {
         "kind": "grant",
-        "rules": form.initial["rules"],
+        "rules": "Retningslinjer fastsatt av departementet. Rundskrivet, punkt 5.",
         "facts": "Fylket har avtaler med alle partnerne.",
         "considerations": "Stor overføringsverdi.",
         "conditions": "Brukes i 2025.",

@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from grants import services
+from grants import appeal_letters, services
 from grants import urls as grants_urls
-from grants.models import Application, Case, Decision, PartnerKind
+from grants.models import Application, Case, Decision, IncomingDocument, PartnerKind
 from grants.sections import SECTIONS
 from portal.uploads import check_upload
 from tests import factories as f
@@ -46,7 +46,8 @@ def test_county_outside_the_call_is_told_why_it_cannot_start_and_nothing_is_crea
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        ({"open_now": False}, "Søknadsfristen er ute."),
+        # After the deadline a call still receives (late) applications until its year is over (R4).
+        ({"open_now": False, "year": 2020}, "Søknadsfristen er ute, og utlysningen tar ikke lenger imot søknader."),
         ({"opens_at": timezone.now() + dt.timedelta(days=5)}, "Utlysningen er ikke åpnet ennå."),
     ],
     ids=["closed", "not-yet-open"],
@@ -129,6 +130,8 @@ APPLICATION_URL_NAMES = {
     "decision_accept",
     "appeal_create",
     "appeal_attachment",
+    "intake_document",
+    "appeal_letter_file",
 }
 # The methods each view takes; any other method is 405 before the application is looked up.
 ONLY = {
@@ -144,6 +147,8 @@ ONLY = {
     "letter_file": {"GET"},
     "decision_accept": {"POST"},
     "appeal_attachment": {"GET"},
+    "intake_document": {"GET"},
+    "appeal_letter_file": {"GET"},
 }
 
 
@@ -171,6 +176,10 @@ def application_urls(application) -> list[tuple[str, str]]:
             kwargs["decision_pk"] = decision.pk
         if "<int:appeal_pk>" in route:
             kwargs.update(appeal_pk=appeal.pk, attachment_pk=appeal.attachments.get().pk)
+        if "<int:letter_pk>" in route:
+            kwargs["letter_pk"] = appeal.letters.get().pk
+        if "<int:document_pk>" in route:
+            kwargs["document_pk"] = IncomingDocument.objects.get(appeal=appeal).pk
         if "<slug:section>" in route:
             urls += [(pattern.name, reverse(pattern.name, kwargs={**kwargs, "section": s.slug})) for s in SECTIONS]
         else:
@@ -184,12 +193,22 @@ def walked(cast, submitted):
     decision = h.decided(cast, Case.objects.get(application=submitted), kind=Decision.Kind.DISMISSAL)
     h.issued(decision)
     upload = f.pdf_upload("klage.pdf")
-    services.appeal_file(
+    appeal = services.appeal_file(
         actor=f.actor_for(cast.staff_a),
         decision_id=decision.pk,
         reasons="Vi klager.",
         files=[(upload, check_upload(upload))],
     )
+    # The same appeal also came by e-mail: IMDi registered the e-mail as it came.
+    document = IncomingDocument(
+        kind="appeal", channel="email", sender=cast.county_a, received_on=timezone.localdate(), appeal=appeal
+    )
+    upload = f.pdf_upload("klage-epost.pdf")
+    document.attach(upload, check_upload(upload), by=cast.caseworker)
+    document.save()
+    # IMDi forwarded it to the ministry: the county has a copy of the forwarding letter.
+    services.appeal_forward(actor=f.actor_for(cast.caseworker), appeal_id=appeal.pk, cover_note="IMDi står ved det.")
+    appeal_letters.appeal_letter_issue(appeal.letters.get().pk)
     return submitted
 
 

@@ -1,4 +1,4 @@
-"""Repayment claims (R19): prior notice with a deadline for comments (forvaltningsloven § 16), the
+"""Repayment claims (R19): prior notice with a deadline for comments (good administrative practice), the
 county's comments, the claim letter PDF stored with its SHA-256, and the repayment recorded."""
 
 from __future__ import annotations
@@ -130,7 +130,8 @@ def send_a_lower_claim_with_its_letter(client, cast, claim, django_capture_on_co
     assert ACCOUNT in text
     assert "01.03.2027" in text  # the date of the prior notice
     assert "kr 200 000" in text  # the amount in the notice, lowered
-    assert "forvaltningslova § 16" in text or "forvaltningsloven § 16" in text
+    # The notice is good administrative practice, not forvaltningsloven § 16 (the claim is no enkeltvedtak).
+    assert "god forvaltningsskikk" in text and "§ 16" not in text
     assert claim.letter_notified_at is not None
     assert len(mail.outbox) == 1 and view_url(claim) in mail.outbox[0].body
     return data

@@ -8,8 +8,8 @@ admins own it (texts, dates, pot, publication), and a later run leaves their cha
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from grants import seed
-from grants.models import Call, CostCategory, Criterion, Scheme
+from grants import seed, seed_letters
+from grants.models import Call, CostCategory, Criterion, LetterTemplate, Scheme
 from portal.models import Organisation
 
 
@@ -25,6 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args, update=False, **options):
         imdi, _ = Organisation.objects.get_or_create(orgnr=seed.IMDI["orgnr"], defaults=seed.IMDI)
         scheme, _ = Scheme.objects.get_or_create(code=seed.SCHEME["code"], defaults={**seed.SCHEME, "owner": imdi})
+        if not scheme.circular:  # a field added later: fill it on an existing scheme, never overwrite it
+            scheme.circular = seed.SCHEME["circular"]
+            scheme.save(update_fields=["circular"])
         for year in seed.CALL_YEARS:
             if update:
                 call, created = Call.objects.update_or_create(scheme=scheme, year=year, defaults=seed.call_data(year))
@@ -39,5 +42,18 @@ class Command(BaseCommand):
                     Criterion.objects.update_or_create(
                         call=call, order=order, defaults={"name": name, "description": description}
                     )
+            self._letter_templates(call, update=update)
             verb = "Created" if created else ("Updated" if update else "Kept")
             self.stdout.write(f"{verb} call {call.year}: {call.title}")
+
+    @staticmethod
+    def _letter_templates(call, *, update: bool) -> None:
+        """The call's letter templates in bokmål and nynorsk (grants.seed_letters): one per kind of
+        decision, created when missing (also on a call made before templates existed), never overwritten
+        unless ``--update``."""
+        for kind in seed_letters.TEMPLATES:
+            fields = seed_letters.template_fields(kind)
+            if update:
+                LetterTemplate.objects.update_or_create(call=call, kind=kind, defaults=fields)
+            else:
+                LetterTemplate.objects.get_or_create(call=call, kind=kind, defaults=fields)

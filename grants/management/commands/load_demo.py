@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grants import letters, seed, services
-from grants.models import Application, Call, DeadlineExtension, PartnerKind
+from grants.models import Application, Call, Case, DeadlineExtension, PartnerKind
 from portal.audit import Actor
 from portal.dates import start_of_day
 from portal.models import Delegation, Membership, Organisation, Role, User
@@ -54,6 +54,13 @@ USERS = [
     ("revisor@imdi.demo", "Eva Riksrud", [("IMDi", Role.AUDITOR)], "ONSWG4TFOQYTEMZUONSWG4TFOQYTEMZU"),
     ("ingen.rolle@demo.demo", "Uten Rolle", [], None),
 ]
+
+# The title and phone number IMDi's letters print for a caseworker (letterhead and signature).
+TITLES = {
+    "saksbehandler1@imdi.demo": ("seniorrådgiver", "+47 22 00 00 01"),
+    "saksbehandler2@imdi.demo": ("seksjonssjef", "+47 22 00 00 02"),
+    "admin@imdi.demo": ("rådgiver", "+47 22 00 00 03"),
+}
 
 
 class Command(BaseCommand):
@@ -97,6 +104,9 @@ class Command(BaseCommand):
                 user.is_staff = any(role == Role.ADMIN for _, role in roles)
                 user.is_superuser = user.is_staff
                 user.save()
+            if email in TITLES and not (user.title or user.phone):
+                user.title, user.phone = TITLES[email]
+                user.save(update_fields=["title", "phone"])
             EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
             for org_name, role in roles:
                 Membership.objects.get_or_create(user=user, organisation=orgs[org_name], role=role)
@@ -215,14 +225,18 @@ class Command(BaseCommand):
         services.allocation_set(actor=imdi, case_id=case.pk, amount=Decimal("1500000"))
         categories = {c.order: c.pk for c in call.cost_categories.all()}
         first, second_category = sorted(categories)[:2]
+        # The texts the proposal page starts from: the call's letter template, in Vestland's nynorsk.
+        texts = letters.proposal_texts(Case.objects.get(pk=case.pk), "grant")
         decision = services.decision_propose(
             actor=imdi,
             case_id=case.pk,
             kind="grant",
-            rules="Rundskrivet om tilskudd til en nasjonal samarbeidsmodell.",
-            facts="Fylkeskommunen har avtaler med alle fire typer samarbeidspartnere.",
+            rules=texts.get("rules") or "Rundskrivet om tilskudd til en nasjonal samarbeidsmodell.",
+            facts=texts.get("facts") or "Fylkeskommunen har avtaler med alle fire typer samarbeidspartnere.",
             considerations="Modellen har stor overføringsverdi.",
-            conditions=f"Tilskuddet skal brukes til klassen i {call.year}.",
+            purpose=texts.get("purpose", ""),
+            conditions=texts.get("conditions", ""),
+            attachments="Rundskriv 08/2025 Tilskudd til utvikling av kommunale kvalifiserings- og integreringstiltak",
             granted={categories[first]: Decimal("300000"), categories[second_category]: Decimal("1200000")},
         )
         services.decision_approve(actor=second, decision_id=decision.pk)
@@ -239,6 +253,15 @@ class Command(BaseCommand):
     @staticmethod
     def _actor(user, organisation):
         return Actor(user=user, membership=user.memberships.get(organisation=organisation))
+
+    @staticmethod
+    def _contact(staff, call, organisation) -> dict:
+        return {
+            "contact_name": staff.full_name,
+            "contact_email": staff.email,
+            "contact_phone": "99 99 99 99",
+            "their_reference": f"{call.year}/{organisation.orgnr[-3:]}-1",  # the county's own case number
+        }
 
     def _demo_application(self, call, organisation, staff):
         actor = self._actor(staff, organisation)
@@ -262,11 +285,7 @@ class Command(BaseCommand):
                 "transfer_value": "Avtalene og rutinene kan brukes av andre fylker.",
             },
             "overforing": {"carry_over_amount": Decimal("0"), "carry_over_explanation": ""},
-            "kontakt": {
-                "contact_name": staff.full_name,
-                "contact_email": staff.email,
-                "contact_phone": "99 99 99 99",
-            },
+            "kontakt": self._contact(staff, call, organisation),
         }
         for section, data in answers.items():
             services.application_section_save(
