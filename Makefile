@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install messages compilemessages compilemessages-if-possible lint format bench check-deploy clean chromium
+.PHONY: run test crawl install messages compilemessages compilemessages-if-possible lint format bench check-deploy clean chromium
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] != (3, 11))" || \
@@ -44,6 +44,11 @@ run: install compilemessages-if-possible
 test: install compilemessages chromium
 	mkdir -p $(VAR_DIR)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The axe crawl: every GET URL of the URL × role matrix, as each role that may see it (about 6 minutes).
+crawl: install compilemessages chromium
+	mkdir -p $(VAR_DIR)
+	$(PY) -m pytest -m crawl tests/e2e/test_axe_crawl.py $(PYTEST_ARGS)
 
 chromium:
 	@bash scripts/ensure-chromium.sh

@@ -23,7 +23,6 @@ from portal import audit
 from portal.audit import Actor
 from portal.documents import Document
 from portal.mail import compose, recipients, send_once
-from portal.models import Role
 from portal.pdf import html_to_pdf, render_html
 
 log = logging.getLogger(__name__)
@@ -128,8 +127,11 @@ def application_url(application: Application) -> str:
 
 
 def receipt_recipients(submission: Submission) -> list[str]:
-    """The county's staff and whoever confirmed, once each, sorted; only active users."""
-    return recipients(submission.application.organisation, roles=[Role.COUNTY_STAFF], users=[submission.confirmed_by])
+    """Who sent it, who confirmed it (active users) and the county's official mailbox, once each,
+    sorted. A paper application was sent and confirmed by nobody in the portal: the mailbox gets it."""
+    return recipients(
+        submission.application.organisation, users=[submission.sent_by, submission.confirmed_by], mailbox=True
+    )
 
 
 def attachment_name(submission: Submission) -> str:

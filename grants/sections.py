@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -75,9 +76,24 @@ REQUIRED_FIELDS = {
 }
 
 
-def _label(field: str) -> str:
-    label = str(Application._meta.get_field(field).verbose_name)
+# The county's declaration in the circular's words: ordinary running costs, and investments and
+# purchases that are part of ordinary running, are not covered (equipment the participants would
+# otherwise pay for themselves is). The model field's verbose name keeps the older, wider wording
+# until a grants migration changes it, so every label of the field is taken from here.
+FIELD_LABELS = {
+    "declares_no_running_costs": gettext_lazy(
+        "budsjettet dekker ikke ordinær drift eller investeringer og anskaffelser som inngår i ordinær drift"
+    ),
+}
+
+
+def field_label(field: str) -> str:
+    label = str(FIELD_LABELS.get(field) or Application._meta.get_field(field).verbose_name)
     return label[:1].upper() + label[1:]
+
+
+# For labels fixed when a class is defined (form Meta): translated when shown, in the reader's language.
+field_label_lazy = lazy(field_label, str)
 
 
 def _need(section: str, field: str, message: str) -> Missing:
@@ -91,7 +107,7 @@ def _unanswered(section: str, application: Application, *, text_only: bool = Tru
         return not value.strip() if text_only else value in (None, "")
 
     return [
-        _need(section, field, _("%(field)s mangler.") % {"field": _label(field)})
+        _need(section, field, _("%(field)s mangler.") % {"field": field_label(field)})
         for field in REQUIRED_FIELDS[section]
         if empty(getattr(application, field))
     ]
@@ -134,7 +150,10 @@ def _missing_budget(application: Application, budget_lines) -> list[Missing]:
     if not budget_lines or sum(line.amount for line in budget_lines) <= 0:
         result.append(Missing("budsjett", "id_lines-0-amount", _("Budsjettet har ingen beløp.")))
     if not application.declares_no_running_costs:
-        message = _("Bekreft at budsjettet ikke dekker ordinær drift eller investeringer.")
+        message = _(
+            "Bekreft at budsjettet ikke dekker ordinær drift eller investeringer og anskaffelser som inngår i "
+            "ordinær drift."
+        )
         result.append(_need("budsjett", "declares_no_running_costs", message))
     if application.carry_over_amount and not application.carry_over_explanation.strip():
         result.append(_need("overforing", "carry_over_explanation", _("Forklar overføringen av ubrukte midler.")))

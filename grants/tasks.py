@@ -11,7 +11,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from grants import appeal_letters, letters, receipts
+from grants import appeal_letters, letters, notices, receipts
 from grants.models import Application
 from portal.access import confirmers_for
 from portal.mail import compose, send_once
@@ -45,13 +45,30 @@ def notify_confirmers(application_id: int) -> None:
 
 @shared_task
 def sweep_confirmation_requests() -> None:
-    """Send the requests for confirmation that were never sent (the broker was down)."""
+    """Send the requests for confirmation that were never sent (the broker was down), and the notices
+    to IMDi of new submissions and acceptances (grants.notices)."""
     stale = timezone.now() - dt.timedelta(minutes=2)
     waiting = Application.objects.filter(
         state=Application.State.AWAITING_CONFIRMATION, confirmers_notified_at__isnull=True, sent_at__lt=stale
     ).values_list("pk", flat=True)
     for application_id in waiting:
         notify_confirmers.delay(application_id)
+    for submission_id in notices.unsent_submissions():
+        notify_submission_received.delay(submission_id)
+    for decision_id in notices.unsent_acceptances():
+        notify_accepted.delay(decision_id)
+
+
+@shared_task
+def notify_submission_received(submission_id: int) -> None:
+    """Tell IMDi's caseworkers that a county submitted an application, once (grants.notices)."""
+    notices.submission_notify(submission_id)
+
+
+@shared_task
+def notify_accepted(decision_id: int) -> None:
+    """Tell IMDi's caseworkers that a county accepted its grant, once (grants.notices)."""
+    notices.acceptance_notify(decision_id)
 
 
 @shared_task

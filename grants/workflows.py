@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import Appeal, Application, Case, Decision
+from grants.models import Appeal, AppealLetter, Application, Case, Channel, Decision, PartnerKind
+from grants.sections import BY_SLUG, field_label
 from portal.audit import Action, register_actions, register_states
+from portal.history import Key, choices, labelled, money, register_keys, register_sentences
 from portal.workflows import CLOSED, OPEN, SOON, Transition, Workflow
 
 A = Application.State
@@ -229,3 +231,88 @@ register_actions(
     }
 )
 register_states(dict(CS.choices))
+
+
+# --- The history as people read it (portal.history) -------------------------------------------
+
+
+def _application_field(name: str) -> str:
+    """A field as the section's form labels it; the budget's lines have their own table."""
+    return str(_("Budsjettlinjer")) if name == "budget_lines" else field_label(name)
+
+
+def _decision_sentence(proposed: bool):
+    def sentence(changes: dict) -> str:
+        if changes.get("kind") == Decision.Kind.GRANT:
+            return (
+                _("Vedtak foreslått: %(kind)s på %(amount)s.")
+                if proposed
+                else _("Vedtak fattet: %(kind)s på %(amount)s.")
+            )
+        return _("Vedtak foreslått: %(kind)s.") if proposed else _("Vedtak fattet: %(kind)s.")
+
+    return sentence
+
+
+def _appeal_decided(changes: dict) -> str:
+    if changes.get("upheld"):
+        return _("Departementet opprettholdt vedtaket %(decided_on)s.")
+    return _("Departementet omgjorde vedtaket %(decided_on)s.")
+
+
+register_sentences(
+    {
+        "application.section_saved": _("En del av søknaden ble lagret: «%(section)s» (%(fields)s)."),
+        "application.agreement_added": _("Samarbeidsavtale lastet opp: %(partner_name)s (%(partner_kind)s)."),
+        "application.agreement_removed": _("Samarbeidsavtale fjernet fra utkastet: %(partner_name)s."),
+        "application.confirmed": _("Bekreftet og sendt inn %(authority)s, med referanse %(reference)s."),
+        "application.deadline_extended": _("Utsatt søknadsfrist registrert: ny frist %(deadline)s."),
+        "case.assigned": _("Saken ble tildelt en saksbehandler: %(assignee)s."),
+        "case.allocated": _("Beløp fordelt fra rammen: %(amount)s."),
+        "case.assessed": _("Søknaden ble vurdert: anbefalt beløp %(recommended_total)s."),
+        "decision.proposed": _decision_sentence(proposed=True),
+        "decision.approved": _decision_sentence(proposed=False),
+        "letter.issued": _("Vedtaksbrev %(letter)s sendt."),
+        "letter.opened": _("Vedtaksbrev %(letter)s ble åpnet av fylkeskommunen."),
+        "payment.registered": _("Utbetaling av %(amount)s registrert, utbetalt %(paid_on)s."),
+        "appeal_letter.issued": _("Brev om klagen sendt: %(kind)s."),
+        "appeal.decided": _appeal_decided,
+    }
+)
+register_keys(
+    {
+        # the county's application
+        "application.section_saved:section": Key(_("Del"), labelled(lambda slug: BY_SLUG[slug].title)),
+        "application.section_saved:fields": Key(_("Felt"), labelled(_application_field)),
+        "partner_kind": Key(_("Type samarbeidspartner"), choices(dict(PartnerKind.choices), lower=True)),
+        "partner_name": Key(_("Samarbeidspartner")),
+        "authority": Key(_("Myndighet")),
+        "late": Key(_("Kom etter fristen")),
+        "appeal.filed:deadline": Key(_("Klagefrist")),
+        "appeal.registered:deadline": Key(_("Klagefrist")),
+        "channel": Key(_("Kom per"), choices(dict(Channel.choices), lower=True)),
+        "received_on": Key(_("Mottatt")),
+        "copied_from": Key(_("Kopiert fra søknad"), county=False),
+        "agreement": Key(_("Avtale (id)"), county=False),
+        "call": Key(_("Utlysning (id)"), county=False),
+        "extension": Key(_("Utsatt frist (id)"), county=False),
+        "document": Key(_("Dokument (id)"), county=False),
+        # IMDi's handling of the case
+        "assignee": Key(_("Saksbehandler")),
+        "case.assigned:previous": Key(_("Tidligere saksbehandler")),
+        "previous": Key(_("Tidligere beløp"), money),
+        "released": Key(_("Frigitt beløp"), money),
+        "recommended_total": Key(_("Anbefalt beløp"), money),
+        "scores": Key(_("Poeng"), county=False),
+        "decision": Key(_("Vedtak (id)"), county=False),
+        "kind": Key(_("Utfall"), choices(dict(Decision.Kind.choices), lower=True)),
+        "appeal_letter.issued:kind": Key(_("Brev"), choices(dict(AppealLetter.Kind.choices), lower=True)),
+        "paid_on": Key(_("Utbetalt")),
+        "appeal": Key(_("Klage (id)"), county=False),
+        "attachments": Key(_("Vedlegg (sjekksummer)"), county=False),
+        "upheld": Key(_("Vedtaket opprettholdt")),
+        "decided_on": Key(_("Avgjort")),
+        "status": Key(_("Status for brevet"), county=False),
+        "attempts": Key(_("Forsøk"), county=False),
+    }
+)

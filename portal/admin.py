@@ -142,10 +142,19 @@ class DelegationAdmin(admin.ModelAdmin):
         return False
 
 
+class RecordedRoleFilter(admin.AllValuesFieldListFilter):
+    """The roles recorded on events; events recorded without a role get a link that says so (an empty
+    link text is unreadable to a screen reader)."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield choice if choice["display"] else {**choice, "display": _("Ingen")}
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["at", "actor_label", "role", "organisation", "action", "object_repr", "from_state", "to_state"]
-    list_filter = ["action", "role"]
+    list_filter = ["action", ("role", RecordedRoleFilter)]
     search_fields = ["actor_label", "action", "object_repr"]
     list_select_related = ["organisation"]
 

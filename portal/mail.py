@@ -24,10 +24,11 @@ def compose(template: str, *, to: list[str], context: dict, language: str = "nb"
     """The e-mail in ``<template>_subject.txt`` and ``<template>.txt`` (``grants/email/receipt``),
     rendered in ``language`` with times in Oslo time, from the portal's address."""
     with translation.override(language or "nb"), timezone.override(OSLO):
+        prefix = f"{settings.PORTAL_EMAIL_SUBJECT_PREFIX} "  # "[IMDi tilskot]" to a nynorsk county
         subject = render_to_string(f"{template}_subject.txt", context)
         body = render_to_string(f"{template}.txt", context)
     return EmailMessage(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        subject=prefix + " ".join(subject.split()),
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
@@ -82,3 +83,14 @@ def send_once(rows: QuerySet, field: str, send: Callable[[], object]) -> bool:
         rows.filter(**{field: claimed_at}).update(**{field: None})
         raise
     return True
+
+
+def send_message_once(rows: QuerySet, field: str, message: EmailMessage) -> bool:
+    """``send_once`` for a composed ``message`` (compose it first: what can fail before sending is done
+    before the claim). A message to nobody claims the row all the same, so it is not tried again."""
+
+    def send() -> None:
+        if message.to:
+            message.send()
+
+    return send_once(rows, field, send)

@@ -123,18 +123,30 @@ class AuditorReadOnlyMiddleware:
         return None
 
 
-class LanguageMiddleware(LocaleMiddleware):
-    """Bokmål unless the user has picked another language with the switcher (a cookie).
+def language_for(request) -> str:
+    """The language of the interface: the one the user picked with the switcher (a cookie, kept for
+    a year), and before any choice the written standard of the organisation the user acts for (a
+    nynorsk county's users start in nynorsk, IMDi's in bokmål, språklova); bokmål for everyone else.
 
     The browser's Accept-Language is not used: a public-sector portal in Norway speaks Norwegian
     to everyone who has not asked for something else, whatever language their browser is set to.
     """
+    languages = dict(settings.LANGUAGES)
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in languages:
+        return chosen
+    membership = getattr(request, "membership", None) if settings.LANGUAGE_FROM_ORGANISATION else None
+    if membership is not None and membership.organisation.written_standard in languages:
+        return membership.organisation.written_standard
+    return settings.LANGUAGE_CODE
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Activates ``language_for(request)``. It comes after ActiveMembershipMiddleware, which says
+    whose organisation the user acts for."""
 
     def process_request(self, request):
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if language not in dict(settings.LANGUAGES):
-            language = settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(language_for(request))
         request.LANGUAGE_CODE = translation.get_language()
 
 

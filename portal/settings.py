@@ -61,7 +61,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.HtmxRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -71,6 +70,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "portal.middleware.ActiveMembershipMiddleware",
+    "portal.middleware.LanguageMiddleware",  # after the membership: a county's users start in its written standard
     "portal.middleware.MFARequiredMiddleware",
     "portal.middleware.AuditorReadOnlyMiddleware",
 ]
@@ -169,6 +169,8 @@ ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # never mail an address that has no account
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell users when their password or second factor changes
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[IMDi tilskudd] "
+# The portal's own e-mails (portal.mail.compose) put this before the subject, in the recipient's language.
+PORTAL_EMAIL_SUBJECT_PREFIX = _("[IMDi tilskudd]")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IMDi tilskuddsportal"
 MFA_ADAPTER = "portal.adapters.MFAAdapter"
@@ -288,6 +290,9 @@ USE_TZ = True
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60  # a language picked with the switcher is remembered for a year
+# Before any choice, a user sees the written standard of the organisation they act for (portal.middleware).
+LANGUAGE_FROM_ORGANISATION = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -102,6 +102,10 @@ class AnnualReport(models.Model):
     approved_at = models.DateTimeField(_("godkjent"), null=True, blank=True)
     approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     assessment_note = models.TextField(_("IMDis vurdering"), blank=True)
+    # E-mail claims (reporting.tasks): IMDi told of the latest submission; the county told of the
+    # latest return or approval. Cleared when the report is submitted, returned or approved again.
+    imdi_notified_at = models.DateTimeField(null=True, blank=True)
+    county_notified_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
     updated_at = models.DateTimeField(_("sist endret"), auto_now=True)
@@ -190,7 +194,7 @@ class AccountsApproval(models.Model):
     two different people (both unique per report). Changing the accounts removes the approvals."""
 
     class Capacity(models.TextChoices):
-        PROJECT_OWNER = "project_owner", _("Prosjekteier")
+        PROJECT_OWNER = "project_owner", _("Prosjektansvarlig i fylkeskommunen")
         RESPONSIBLE_LEADER = "responsible_leader", _("Ansvarlig leder")
 
     report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="approvals")
@@ -290,6 +294,7 @@ class RepaymentClaim(models.Model):
     county_comment = models.TextField(_("fylkeskommunens merknader"), blank=True)
     commented_at = models.DateTimeField(_("merknader mottatt"), null=True, blank=True)
     commented_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    comment_notified_at = models.DateTimeField(_("IMDi varslet om merknadene"), null=True, blank=True)
     # The claim and its letter
     claimed_at = models.DateTimeField(_("krav sendt"), null=True, blank=True)
     claimed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -307,6 +312,7 @@ class RepaymentClaim(models.Model):
     repaid_on = models.DateField(_("betalt dato"), null=True, blank=True)
     repaid_recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     repaid_recorded_at = models.DateTimeField(_("registrert"), null=True, blank=True)
+    repaid_notified_at = models.DateTimeField(_("fylkeskommunen varslet om tilbakebetalingen"), null=True, blank=True)
     cancelled_reason = models.TextField(_("hvorfor kravet ble frafalt"), blank=True)
 
     class Meta:

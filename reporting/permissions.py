@@ -60,13 +60,13 @@ def can_approve_accounts(
     if approvals is None:
         approvals = list(report.approvals.all())
     if capacity is not None and capacity not in AccountsApproval.Capacity.values:
-        return deny(_("Velg om du godkjenner som prosjekteier eller ansvarlig leder."))
+        return deny(_("Velg om du godkjenner som prosjektansvarlig i fylkeskommunen eller ansvarlig leder."))
     mine = next((a for a in approvals if a.user_id == user.pk), None)
     if mine is not None:
         return deny(
             _(
-                "Du har allerede godkjent regnskapet som %(capacity)s. Prosjekteier og ansvarlig leder må være "
-                "to forskjellige personer."
+                "Du har allerede godkjent regnskapet som %(capacity)s. Prosjektansvarlig i fylkeskommunen og "
+                "ansvarlig leder må være to forskjellige personer."
             )
             % {"capacity": mine.get_capacity_display().lower()}
         )
@@ -77,7 +77,7 @@ def can_approve_accounts(
             % {"capacity": AccountsApproval.Capacity(capacity).label.lower()}
         )
     if len(taken) >= len(AccountsApproval.Capacity.values):
-        return deny(_("Regnskapet er godkjent av både prosjekteier og ansvarlig leder."))
+        return deny(_("Regnskapet er godkjent av både prosjektansvarlig i fylkeskommunen og ansvarlig leder."))
     return allow()
 
 

@@ -16,6 +16,7 @@ from django.core.files import File
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from grants.notices import IMDI_LANGUAGE, case_caseworkers
 from portal import mail
 from portal.formats import kr
 from reporting import reminders
@@ -37,38 +38,86 @@ def site_url(name: str, *args) -> str:
 # --- The annual report ------------------------------------------------------------------------
 
 
+def _load_report(report_id: int) -> AnnualReport:
+    return AnnualReport.objects.select_related(
+        "case__assigned_to",
+        "case__call__scheme__owner",
+        "application__organisation",
+        "application__call",
+        "submitted_by",
+        "carry_over",
+    ).get(pk=report_id)
+
+
 @shared_task(ignore_result=True)
 def notify_submitted(report_id: int) -> None:
-    """Tell IMDi's caseworker on the case (or the call's contact address) that the report came."""
-    report = AnnualReport.objects.select_related(
-        "case__assigned_to", "application__organisation", "application__call"
-    ).get(pk=report_id)
-    assigned = report.case.assigned_to
-    recipient = assigned.email if assigned is not None and assigned.is_active else report.application.call.contact_email
-    context = {"report": report, "url": site_url("report_overview", report.application_id, report.decision_id)}
-    mail.compose(
-        "reporting/email/report_submitted", to=[recipient], context=context, language=settings.LANGUAGE_CODE
-    ).send()
+    """Tell IMDi's caseworker on the case (or the scheme's caseworkers, or the call's contact address)
+    that the report came, once per submission (claimed on imdi_notified_at)."""
+    report = _load_report(report_id)
+    if report.state != AnnualReport.State.SUBMITTED or report.imdi_notified_at is not None:
+        return
+    context = {
+        "report": report,
+        "amount": kr(report.unused()),
+        "url": site_url("report_assess", report.pk),
+    }
+    to = case_caseworkers(report.case)
+    message = mail.compose("reporting/email/report_submitted", to=to, context=context, language=IMDI_LANGUAGE)
+    rows = AnnualReport.objects.filter(pk=report.pk, state=AnnualReport.State.SUBMITTED)
+    mail.send_message_once(rows, "imdi_notified_at", message)
+
+
+def _tell_county_of_report(report: AnnualReport, template: str, state: str) -> None:
+    """E-mail whoever submitted the report and the county's mailbox about IMDi's assessment, once
+    (claimed on county_notified_at, cleared at each return or approval)."""
+    if report.state != state or report.county_notified_at is not None:
+        return
+    organisation = report.application.organisation
+    carry = getattr(report, "carry_over", None)
+    context = {
+        "report": report,
+        "application": report.application,
+        "unused": kr(report.unused()) if state == AnnualReport.State.APPROVED else "",
+        "carry_over": carry,
+        "carried": kr(carry.amount) if carry is not None else "",
+        "url": site_url("report_overview", report.application_id, report.decision_id),
+    }
+    to = mail.recipients(organisation, users=[report.submitted_by], mailbox=True)
+    message = mail.compose(template, to=to, context=context, language=organisation.written_standard or "nb")
+    rows = AnnualReport.objects.filter(pk=report.pk, state=state)
+    mail.send_message_once(rows, "county_notified_at", message)
 
 
 @shared_task
 def notify_report_returned(report_id: int) -> None:
-    """Tell the county why IMDi sent its report back."""
-    report = AnnualReport.objects.select_related("application__organisation", "application__call", "submitted_by").get(
-        pk=report_id
+    """Tell the county why IMDi sent its report back, once."""
+    _tell_county_of_report(_load_report(report_id), "reporting/email/report_returned", AnnualReport.State.RETURNED)
+
+
+@shared_task
+def notify_report_approved(report_id: int) -> None:
+    """Tell the county that IMDi approved its report, and what becomes of the unused funds, once."""
+    _tell_county_of_report(_load_report(report_id), "reporting/email/report_approved", AnnualReport.State.APPROVED)
+
+
+def unsent_report_notices() -> list[tuple]:
+    """The e-mails about reports that never went (the broker was down), as (task, report id)."""
+    settled = timezone.now() - CLAIM_MAIL_AFTER
+    unsent = AnnualReport.objects.values_list("pk", flat=True)
+    submitted = unsent.filter(
+        state=AnnualReport.State.SUBMITTED, imdi_notified_at__isnull=True, submitted_at__lt=settled
     )
-    if report.state != AnnualReport.State.RETURNED:
-        return
-    organisation = report.application.organisation
-    to = mail.recipients(organisation, users=[report.submitted_by], mailbox=True)
-    context = {
-        "report": report,
-        "application": report.application,
-        "url": site_url("report_overview", report.application_id, report.decision_id),
-    }
-    if to:
-        language = organisation.written_standard or "nb"
-        mail.compose("reporting/email/report_returned", to=to, context=context, language=language).send()
+    returned = unsent.filter(
+        state=AnnualReport.State.RETURNED, county_notified_at__isnull=True, returned_at__lt=settled
+    )
+    approved = unsent.filter(
+        state=AnnualReport.State.APPROVED, county_notified_at__isnull=True, approved_at__lt=settled
+    )
+    return [
+        *((notify_submitted, pk) for pk in submitted[:100]),
+        *((notify_report_returned, pk) for pk in returned[:100]),
+        *((notify_report_approved, pk) for pk in approved[:100]),
+    ]
 
 
 # --- Repayment claims -------------------------------------------------------------------------
@@ -76,7 +125,12 @@ def notify_report_returned(report_id: int) -> None:
 
 def _load_claim(claim_id: int) -> RepaymentClaim:
     return RepaymentClaim.objects.select_related(
-        "case__application__organisation", "case__application__call", "decision"
+        "case__application__organisation",
+        "case__application__call",
+        "case__call__scheme__owner",
+        "case__assigned_to",
+        "decision",
+        "notice_sent_by",
     ).get(pk=claim_id)
 
 
@@ -119,27 +173,64 @@ def notify_claim_letter(claim_id: int) -> None:
     _tell_county(claim, "reporting/email/repayment_claimed", "letter_notified_at")
 
 
+@shared_task
+def notify_comment(claim_id: int) -> None:
+    """Tell IMDi's caseworkers on the case, and whoever gave the notice, that the county commented on
+    it, once per comment (claimed on comment_notified_at, cleared when the county comments again)."""
+    claim = _load_claim(claim_id)
+    if claim.commented_at is None or claim.comment_notified_at is not None:
+        return
+    context = {
+        "claim": claim,
+        "application": claim.case.application,
+        "amount": kr(claim.amount),
+        "url": site_url("repayment_detail", claim.pk),
+    }
+    to = mail.once_each([*case_caseworkers(claim.case), claim.notice_sent_by.email])
+    message = mail.compose("reporting/email/repayment_commented", to=to, context=context, language=IMDI_LANGUAGE)
+    rows = RepaymentClaim.objects.filter(pk=claim.pk, commented_at__isnull=False)
+    mail.send_message_once(rows, "comment_notified_at", message)
+
+
+@shared_task
+def notify_repaid(claim_id: int) -> None:
+    """Tell the county that IMDi has recorded its repayment, once (claimed on repaid_notified_at)."""
+    claim = _load_claim(claim_id)
+    if claim.state != RepaymentClaim.State.REPAID or claim.repaid_notified_at is not None:
+        return
+    _tell_county(claim, "reporting/email/repayment_repaid", "repaid_notified_at")
+
+
+def _unsent_claim_notices() -> list[tuple]:
+    settled = timezone.now() - CLAIM_MAIL_AFTER
+    claims = RepaymentClaim.objects.values_list("pk", flat=True)
+    State = RepaymentClaim.State
+    notices = claims.filter(state=State.NOTICE, notice_notified_at__isnull=True, notice_sent_at__lt=settled)
+    letters = claims.filter(
+        letter_status=RepaymentClaim.LetterStatus.ISSUED, letter_notified_at__isnull=True, claimed_at__lt=settled
+    )
+    comments = claims.filter(comment_notified_at__isnull=True, commented_at__lt=settled)
+    repaid = claims.filter(state=State.REPAID, repaid_notified_at__isnull=True, repaid_recorded_at__lt=settled)
+    return [
+        *((notify_notice, pk) for pk in notices[:100]),
+        *((notify_claim_letter, pk) for pk in letters[:100]),
+        *((notify_comment, pk) for pk in comments[:100]),
+        *((notify_repaid, pk) for pk in repaid[:100]),
+    ]
+
+
 @shared_task(ignore_result=True)
 def sweep_claim_notices() -> int:
-    """Beat, every 5 minutes: the notices and claim letters whose e-mail never went (the broker was
-    down when they were made, or sending failed), sent now. Returns how many were tried."""
-    settled = timezone.now() - CLAIM_MAIL_AFTER
-    notices = RepaymentClaim.objects.filter(
-        state=RepaymentClaim.State.NOTICE, notice_notified_at__isnull=True, notice_sent_at__lt=settled
-    ).values_list("pk", flat=True)
-    letters = RepaymentClaim.objects.filter(
-        letter_status=RepaymentClaim.LetterStatus.ISSUED, letter_notified_at__isnull=True, claimed_at__lt=settled
-    ).values_list("pk", flat=True)
+    """Beat, every 5 minutes: the e-mails about repayment claims (notice, claim letter, the county's
+    comments, the repayment) and about reports (submitted, returned, approved) that never went (the
+    broker was down when they were made, or sending failed), sent now. Returns how many were tried."""
     tried = 0
-    for notify, claim_ids in ((notify_notice, notices[:100]), (notify_claim_letter, letters[:100])):
-        for claim_id in claim_ids:
-            tried += 1
-            try:
-                notify(claim_id)
-            except Exception:  # noqa: BLE001 - one county's mail server must not stop the others
-                log.exception(
-                    "Could not e-mail the county about repayment claim %s; the next sweep tries again", claim_id
-                )
+    for notify, row_id in [*_unsent_claim_notices(), *unsent_report_notices()]:
+        tried += 1
+        try:
+            notify(row_id)
+        except Exception:  # noqa: BLE001 - one county's mail server must not stop the others
+            log.exception("Could not send %s for %s; the next sweep tries again", notify.name, row_id)
     return tried
 
 

@@ -20,11 +20,13 @@ report's or an application's state of the same value).
 
 from __future__ import annotations
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit import Action, register_actions, register_states
+from portal.history import Key, choices, labelled, money, register_keys, register_sentences
 from portal.workflows import CLOSED, OPEN, SOON, Transition, Workflow
-from reporting.models import AnnualReport, ExportJob, RepaymentClaim
+from reporting.models import RESULT_FIELDS, AccountsApproval, AnnualReport, ExportJob, RepaymentClaim
 
 R = AnnualReport.State
 C = RepaymentClaim.State
@@ -127,5 +129,82 @@ register_states(
         **dict(R.choices),
         **dict(C.choices),
         **{f"repayment:{value}": label for value, label in C.choices},
+    }
+)
+
+
+# --- The history as people read it (portal.history) -------------------------------------------
+
+REPORT_SECTIONS = {"report": _("Rapport"), "results": _("Resultater"), "accounts": _("Regnskap")}
+CAPACITIES = dict(AccountsApproval.Capacity.choices)
+
+
+def _report_field(name: str) -> str:
+    label = str(AnnualReport._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+_field_label = lazy(_report_field, str)  # read in the reader's language
+
+
+def _approvals(value) -> str:
+    """``["project_owner (user 12)", …]`` as the capacities whose approval was removed."""
+    items = value if isinstance(value, list) else [value]
+    return ", ".join(str(CAPACITIES.get(str(item).split(" (", 1)[0], item)) for item in items) or "–"
+
+
+register_sentences(
+    {
+        "report.started": _("Arbeidet med årsrapporten ble startet. Fristen er %(deadline)s."),
+        "report.saved": _("Delen «%(section)s» av årsrapporten ble lagret."),
+        "report.accounts_file": _("Regnskapet ble lastet opp: %(file)s."),
+        "report.attachment_added": _("Vedlegget %(file)s ble lastet opp til årsrapporten."),
+        "report.attachment_removed": _("Vedlegget %(file)s ble fjernet fra årsrapporten."),
+        "report.accounts_approved": _("Regnskapet ble godkjent av %(capacity)s."),
+        "carry_over.approved": _("Overføring av %(amount)s i ubrukte midler til %(to_year)s godkjent."),
+        "carry_over.applied": _("Godkjent overføring av %(amount)s lagt inn i søknaden."),
+        "repayment.notice_sent": _("Forhåndsvarsel om krav om tilbakebetaling av %(amount)s sendt (%(reference)s)."),
+        "repayment.claimed": _("Krav om tilbakebetaling av %(amount)s sendt (%(reference)s)."),
+        "repayment.recorded": _("Tilbakebetaling av %(amount)s registrert, betalt %(repaid_on)s."),
+    }
+)
+register_keys(
+    {
+        "report": Key(_("Årsrapport (id)"), county=False),
+        "report.saved:section": Key(_("Del"), choices(REPORT_SECTIONS, lower=True)),
+        "changed": Key(_("Felt"), labelled(_report_field)),
+        **{name: Key(_field_label(name)) for name in RESULT_FIELDS},
+        "spent:": Key(_("Brukt"), money),
+        "other_income": Key(_field_label("other_income"), money),
+        "carry_over_requested": Key(_("Søker om å overføre ubrukte midler")),
+        "carry_over_reason": Key(_("Hvorfor midlene bør overføres")),
+        "approvals_cleared": Key(_("Godkjenninger som ble fjernet"), _approvals),
+        "unused": Key(_("Ubrukte midler"), money),
+        "carried_in": Key(_("Overført fra året før"), money),
+        "grant": Key(_("Tilskudd"), money),
+        "is_late": Key(_("Sendt etter fristen")),
+        "capacity": Key(_("Godkjent som"), choices(CAPACITIES, lower=True)),
+        "accounts_sha256": Key(_("Sjekksum for regnskapet (SHA-256)"), county=False),
+        "replaces_sha256": Key(_("Erstattet fil (SHA-256)"), county=False),
+        "replaces_file": Key(_("Erstattet fil"), county=False),
+        "attachment": Key(_("Vedlegg (id)"), county=False),
+        "description": Key(_("Beskrivelse")),
+        "note": Key(_("IMDis merknad")),
+        "report.approved:carry_over": Key(_("Ubrukte midler overføres til neste år")),
+        "carry_over": Key(_("Overføring (id)"), county=False),
+        "from_report": Key(_("Fra årsrapport (id)"), county=False),
+        "from_application": Key(_("Fra søknad (id)"), county=False),
+        "to_year": Key(_("Til året")),
+        "claim": Key(_("Krav (id)"), county=False),
+        "comment_deadline": Key(_("Frist for merknader")),
+        "comment": Key(_("Merknad")),
+        "notice_amount": Key(_("Beløp i forhåndsvarselet"), money),
+        "repaid_on": Key(_("Betalt")),
+        "due_date": Key(_("Forfallsdato")),
+        "account_number": Key(_("Kontonummer")),
+        "commented": Key(_("Fylkeskommunen kom med merknader")),
+        "dataset": Key(_("Datasett"), county=False),
+        "format": Key(_("Format"), county=False),
+        "job": Key(_("Bestilling (id)"), county=False),
     }
 )

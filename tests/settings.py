@@ -25,3 +25,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 WHITENOISE_AUTOREFRESH = True
+# Most tests (and the browser journeys) read bokmål pages as users of the cast's county A, which writes
+# nynorsk: they run as if each user had chosen bokmål. tests/test_catalogue.py turns this on and
+# tests the interface language that follows the organisation.
+LANGUAGE_FROM_ORGANISATION = False

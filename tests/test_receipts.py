@@ -228,18 +228,20 @@ def test_confirming_issues_and_emails_the_receipt_after_the_commit(cast, django_
     with django_capture_on_commit_callbacks(execute=True) as callbacks:  # the commit: the task runs eagerly
         submission = application_confirm(actor=director, application_id=application.pk)
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the receipt, and the notice to IMDi's caseworkers (tests/grants/test_notices.py)
     submission.refresh_from_db()
     assert submission.receipt_status == ReceiptStatus.READY
     assert hashlib.sha256(stored_bytes(submission)).hexdigest() == submission.receipt_sha256
     assert submission.receipt_emailed_at is not None
-    assert [m.to for m in mail.outbox] == [sorted([cast.staff_b.email, cast.director_b.email])]
+    receipts_sent = [m.to for m in mail.outbox if m.attachments]
+    # The sender, the confirmer and the county's official mailbox (issue 13), not every staff member.
+    assert receipts_sent == [sorted([cast.staff_b.email, cast.director_b.email, cast.county_b.letter_email])]
 
 
 # --- The e-mail -------------------------------------------------------------------------------
 
 
-def test_receipt_email_goes_to_county_staff_and_the_confirmer_with_the_pdf(cast, submission):
+def test_receipt_email_goes_to_the_sender_the_confirmer_and_the_mailbox_with_the_pdf(cast, submission):
     former = f.make_user("former.a@example.org", roles=[(cast.county_a, Role.COUNTY_STAFF)])
     former.is_active = False
     former.save(update_fields=["is_active"])
@@ -249,9 +251,10 @@ def test_receipt_email_goes_to_county_staff_and_the_confirmer_with_the_pdf(cast,
     submission.refresh_from_db()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert message.to == sorted([cast.staff_a.email, cast.delegate_a.email, cast.director_a.email])
+    # Not every staff member of the county (delegate_a is staff and neither sent nor confirmed it).
+    assert message.to == sorted([cast.staff_a.email, cast.director_a.email, cast.county_a.letter_email])
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
-    assert message.subject.startswith(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
+    assert message.subject.startswith("[IMDi tilskot] ")  # the prefix too in county A's nynorsk
     assert submission.snapshot["reference"] in message.subject
     assert settings.SITE_URL + reverse("application_detail", args=[submission.application_id]) in message.body
     assert submission.receipt_sha256 in message.body
@@ -263,7 +266,7 @@ def test_receipt_email_goes_to_county_staff_and_the_confirmer_with_the_pdf(cast,
     assert submission.receipt_emailed_at is not None
 
 
-def test_confirmer_who_is_also_county_staff_gets_one_copy(cast):
+def test_confirmer_who_is_also_the_sender_s_colleague_gets_one_copy(cast):
     delegate = actor(cast.delegate_a, cast.county_a, Role.COUNTY_STAFF)
     submission = submit(cast, confirmer=delegate)
     assert cast.director_a.full_name in submission.authority  # by fullmakt from the director
@@ -271,7 +274,7 @@ def test_confirmer_who_is_also_county_staff_gets_one_copy(cast):
     receipts.receipt_issue(submission.pk)
 
     assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == sorted([cast.delegate_a.email, cast.staff_a.email])
+    assert mail.outbox[0].to == sorted([cast.delegate_a.email, cast.staff_a.email, cast.county_a.letter_email])
     text = flat(pdf_text(mail.outbox[0].attachments[0][1]))
     assert cast.delegate_a.full_name in text and flat(submission.authority) in text
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from grants.forms.fields import TEXTAREA, AmountField
 from grants.models import Application
-from grants.sections import section_fields
+from grants.sections import field_label_lazy, section_fields
 from portal.models import Organisation
 
 MAX_TOTAL = Decimal("999999999999.99")  # what a total (14 digits, 2 decimals) can hold
@@ -183,10 +183,11 @@ class BudgetForm(VersionedForm):
     class Meta:
         model = Application
         fields = section_fields("budsjett")
+        labels = {"declares_no_running_costs": field_label_lazy("declares_no_running_costs")}
         help_texts = {
             "declares_no_running_costs": gettext_lazy(
                 "Tilskuddet kan ikke brukes til ordinær drift eller til investeringer og anskaffelser som inngår i "
-                "ordinær drift."
+                "ordinær drift. Nødvendig utstyr som deltakerne normalt selv må bekoste, kan dekkes."
             ),
         }
 

@@ -259,6 +259,8 @@ class Submission(models.Model):
     receipt_status = models.CharField(max_length=10, choices=ReceiptStatus.choices, default=ReceiptStatus.PENDING)
     receipt_attempts = models.PositiveSmallIntegerField(default=0)
     receipt_emailed_at = models.DateTimeField(null=True, blank=True)
+    # When IMDi's caseworkers were told of it (claimed before the e-mail goes: grants.notices).
+    imdi_notified_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("trukket for retting"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True

@@ -77,6 +77,8 @@ class Decision(models.Model):
     reversed_at = models.DateTimeField(_("omgjort"), null=True, blank=True)
     accepted_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     accepted_at = models.DateTimeField(_("akseptert"), null=True, blank=True)
+    # When IMDi's caseworkers were told of the acceptance (claimed before the e-mail goes).
+    acceptance_notified_at = models.DateTimeField(null=True, blank=True)
     # The sum of the payments, kept by a trigger (migration 0006).
     paid = models.DecimalField(_("utbetalt (kr)"), **AMOUNT, default=Decimal("0"))
 

@@ -284,6 +284,7 @@ def application_confirm(*, actor: Actor, application_id: int) -> Submission:
         )
         case_open(application)
         send_after_commit(tasks.render_receipt, submission.pk)
+        send_after_commit(tasks.notify_submission_received, submission.pk)
     return submission
 
 

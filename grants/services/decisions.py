@@ -231,4 +231,5 @@ def decision_accept(*, actor: Actor, decision_id: int) -> Decision:
         decision.save(update_fields=["accepted_by", "accepted_at"])
         case_take(case, "accept", actor=actor, decision=decision.pk)
         case.save(update_fields=["state", "updated_at"])
+        send_after_commit(tasks.notify_accepted, decision.pk)
     return decision

@@ -309,9 +309,15 @@ def _condition_hints(case: Case, submission: Submission) -> dict[str, str]:
             "lacking": ", ".join(lacking),
         }
     if submission.snapshot["fields"].get("declares_no_running_costs"):
-        declaration = _("Fylkeskommunen har erklært at budsjettet ikke dekker ordinær drift eller investeringer.")
+        declaration = _(
+            "Fylkeskommunen har erklært at budsjettet ikke dekker ordinær drift eller investeringer og "
+            "anskaffelser som inngår i ordinær drift."
+        )
     else:
-        declaration = _("Fylkeskommunen har ikke erklært at budsjettet ikke dekker ordinær drift eller investeringer.")
+        declaration = _(
+            "Fylkeskommunen har ikke erklært at budsjettet ikke dekker ordinær drift eller investeringer og "
+            "anskaffelser som inngår i ordinær drift."
+        )
     deadline = case.application.deadline()
     facts = {"submitted": _when(submission.confirmed_at), "deadline": _when(deadline)}
     if deadline != case.call.application_deadline:

@@ -74,7 +74,7 @@ class AccountsForm(forms.Form):
     other_income = AmountField(
         label=gettext_lazy("Andre inntekter i prosjektet (kr)"),
         required=False,
-        help_text=gettext_lazy("Inntekter i prosjektet ut over tilskuddet fra IMDi, for eksempel egenandel."),
+        help_text=gettext_lazy("Inntekter i prosjektet utover tilskuddet fra IMDi, for eksempel egenandel."),
     )
     carry_over_requested = forms.BooleanField(
         label=gettext_lazy("Vi søker om å overføre ubrukte midler til neste år"),
@@ -185,7 +185,11 @@ class AccountsApproveForm(forms.Form):
         label=gettext_lazy("Jeg godkjenner regnskapet som"),
         widget=forms.RadioSelect,
         choices=AccountsApproval.Capacity.choices,
-        error_messages={"required": gettext_lazy("Velg om du godkjenner som prosjekteier eller ansvarlig leder.")},
+        error_messages={
+            "required": gettext_lazy(
+                "Velg om du godkjenner som prosjektansvarlig i fylkeskommunen eller ansvarlig leder."
+            )
+        },
     )
 
     def __init__(self, *args, open_capacities: list[str] | None = None, **kwargs):

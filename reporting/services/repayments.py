@@ -182,8 +182,10 @@ def repayment_comment(*, actor: Actor, claim_id: int, comment: str) -> Repayment
         claim.county_comment = comment
         claim.commented_at = timezone.now()
         claim.commented_by = actor.user
-        claim.save(update_fields=["county_comment", "commented_at", "commented_by"])
+        claim.comment_notified_at = None  # IMDi is told of each comment
+        claim.save(update_fields=["county_comment", "commented_at", "commented_by", "comment_notified_at"])
         record_claim(actor, claim, "repayment.commented", comment=comment)
+        send_after_commit(tasks.notify_comment, claim.pk)
     return claim
 
 
@@ -282,6 +284,7 @@ def repayment_record(*, actor: Actor, claim_id: int, repaid_on: dt.date, amount:
         claim.repaid_recorded_by = actor.user
         claim.repaid_recorded_at = timezone.now()
         claim.save(update_fields=["state", "repaid_amount", "repaid_on", "repaid_recorded_by", "repaid_recorded_at"])
+        send_after_commit(tasks.notify_repaid, claim.pk)
     return claim
 
 

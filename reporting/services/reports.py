@@ -285,7 +285,7 @@ def accounts_approve(*, actor: Actor, report_id: int, capacity: str) -> Accounts
         report = lock_report(report_id)
         can_approve_accounts(actor.membership, actor.user, report, capacity=capacity).or_refuse()
         if capacity not in AccountsApproval.Capacity.values:
-            raise Refused(_("Velg om du godkjenner som prosjekteier eller ansvarlig leder."))
+            raise Refused(_("Velg om du godkjenner som prosjektansvarlig i fylkeskommunen eller ansvarlig leder."))
         approval = AccountsApproval.objects.create(
             report=report, capacity=capacity, user=actor.user, approved_at=timezone.now()
         )
@@ -322,7 +322,10 @@ def report_submit(*, actor: Actor, report_id: int) -> AnnualReport:
         )
         report.submitted_at = now
         report.submitted_by = actor.user
-        report.save(update_fields=["state", "submitted_at", "submitted_by", "is_late", "updated_at"])
+        report.imdi_notified_at = None  # IMDi is told of each submission
+        report.save(
+            update_fields=["state", "submitted_at", "submitted_by", "is_late", "imdi_notified_at", "updated_at"]
+        )
         # IMDi's caseworker is told by e-mail (a Celery task after the commit); the report is on IMDi's
         # report list and dashboard whether or not the e-mail arrives.
         send_after_commit(tasks.notify_submitted, report.pk)

@@ -60,7 +60,10 @@ def report_return(*, actor: Actor, report_id: int, reason: str) -> AnnualReport:
         report.returned_at = timezone.now()
         report.returned_by = actor.user
         report.return_reason = reason
-        report.save(update_fields=["state", "returned_at", "returned_by", "return_reason", "updated_at"])
+        report.county_notified_at = None  # the county is told of each return
+        report.save(
+            update_fields=["state", "returned_at", "returned_by", "return_reason", "county_notified_at", "updated_at"]
+        )
         send_after_commit(tasks.notify_report_returned, report.pk)
     return report
 
@@ -87,9 +90,13 @@ def report_approve(*, actor: Actor, report_id: int, note: str, carry_over: bool)
         )
         report.approved_at = timezone.now()
         report.approved_by = actor.user
-        report.save(update_fields=["state", "approved_at", "approved_by", "assessment_note", "updated_at"])
+        report.county_notified_at = None
+        fields = ["state", "approved_at", "approved_by", "assessment_note", "county_notified_at", "updated_at"]
+        report.save(update_fields=fields)
         if carry_over:
             carry_over_create(actor, report, unused)
+        # One e-mail tells the county of the approval and of the carry-over approved with it.
+        send_after_commit(tasks.notify_report_approved, report.pk)
     return report
 
 

@@ -250,7 +250,10 @@ def report_accounts_upload(request, pk: int):
         return _overview_for_report(request, report, upload_error=str(refused))
     messages.success(
         request,
-        _("Regnskapet er lastet opp (%(file)s). Det må godkjennes av prosjekteier og ansvarlig leder.")
+        _(
+            "Regnskapet er lastet opp (%(file)s). Det må godkjennes av prosjektansvarlig i fylkeskommunen og "
+            "ansvarlig leder."
+        )
         % {"file": form.checked.original_name},
     )
     return _to_overview(report)

@@ -185,12 +185,12 @@ def test_report_with_carry_over_into_next_year_and_the_auditors_case_file(tab, e
     files = in_section(page, "Dokumenter")
     assert files.get_by_role("link", name="regnskap-2025.pdf").count() == 1
     assert hashlib.sha256(ACCOUNTS_PDF).hexdigest() in normal(files.inner_text())
-    field(page, "Prosjekteier").check()
+    field(page, "Prosjektansvarlig i fylkeskommunen").check()
     stine.submit(page.get_by_role("button", name="Godkjenn regnskapet"))
-    assert "Du har godkjent regnskapet som prosjekteier." in messages_text(stine)
+    assert "Du har godkjent regnskapet som prosjektansvarlig i fylkeskommunen." in messages_text(stine)
     # One person cannot approve in both capacities; and nothing can be sent yet.
     assert page.get_by_role("button", name="Godkjenn regnskapet").count() == 0
-    assert "Du har allerede godkjent regnskapet som prosjekteier." in normal(
+    assert "Du har allerede godkjent regnskapet som prosjektansvarlig i fylkeskommunen." in normal(
         in_section(page, "Godkjenn regnskapet").inner_text()
     )
     assert page.get_by_role("button", name="Send inn årsrapport og regnskap").count() == 0
@@ -199,12 +199,12 @@ def test_report_with_carry_over_into_next_year_and_the_auditors_case_file(tab, e
     # --- 5. Dag approves as the responsible leader and sends the report in ----------------------------
     dag = logged_in(tab, cast.director_a)
     dag.visit(overview_path)
-    expect(field(dag.page, "Prosjekteier")).to_have_count(0)  # taken by Stine
+    expect(field(dag.page, "Prosjektansvarlig i fylkeskommunen")).to_have_count(0)  # taken by Stine
     field(dag.page, "Ansvarlig leder").check()
     dag.submit(dag.page.get_by_role("button", name="Godkjenn regnskapet"))
     assert "Du har godkjent regnskapet som ansvarlig leder." in messages_text(dag)
     approvals = normal(in_section(dag.page, "Godkjenning av regnskapet").inner_text())
-    assert "Prosjekteier Stine Stab" in approvals and "Ansvarlig leder Dag Direktør" in approvals
+    assert "Prosjektansvarlig i fylkeskommunen Stine Stab" in approvals and "Ansvarlig leder Dag Direktør" in approvals
     dag.submit(dag.page.get_by_role("button", name="Send inn årsrapport og regnskap"))
     assert dag.path == overview_path, dag.text()
     assert "Årsrapporten og regnskapet er sendt inn til IMDi." in messages_text(dag)

@@ -273,7 +273,7 @@ def test_submit_is_refused_without_both_approvals(client, cast):
     response = client.post(reverse("report_submit", args=[report.pk]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "prosjekteier" in body and "ansvarlig leder" in body
+    assert "prosjektansvarlig i fylkeskommunen" in body and "ansvarlig leder" in body
     report.refresh_from_db()
     assert report.state == AnnualReport.State.DRAFT
     assert report.submitted_at is None
