@@ -24,10 +24,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from grants.letters import LETTER
 from grants.models import Appeal, AppealLetter, Decision
 from portal import audit
 from portal.audit import Actor
-from portal.documents import Document
 from portal.formats import OSLO
 from portal.letterhead import letterhead
 from portal.mail import compose, recipients, send_once
@@ -47,17 +47,8 @@ STORED_NAME = "klagebrev.pdf"  # upload_to turns this into a generated name
 # standard; the county's copy is the same letter.
 FORWARDING_LANGUAGE = "nb"
 
-APPEAL_LETTER = Document(
-    file="file",
-    sha256="sha256",
-    status="status",
-    ready=Status.READY,
-    failed=Status.FAILED,
-    to_make=(Status.PENDING, Status.FAILED),
-    notified="notified_at",
-    attempts="attempts",
-    error="last_error",
-)
+# An appeal letter keeps its PDF in the same fields as a decision letter (both are IssuedLetter).
+APPEAL_LETTER = LETTER
 
 RELATED = (
     "appeal__case__application__organisation",

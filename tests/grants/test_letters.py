@@ -22,25 +22,12 @@ from portal import pdf
 from portal.formats import OSLO, kr
 from portal.pdf import StaticFilesOnly
 from tests.grants import helpers_cases as h
+from tests.grants.helpers_letters import long_date
 
 pytestmark = pytest.mark.django_db
 
 Status = Letter.Status
 Kind = Decision.Kind
-MONTHS = [
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-]
 
 # Issue 12: a grant or a rejection is not an enkeltvedtak (§ 2), so no appeal lies (§§ 3 første ledd and 28);
 # the control reservation is in the second paragraph of § 10. (The exact sentences in both written
@@ -80,7 +67,7 @@ def letter_files() -> set[str]:
 
 def norwegian_date(moment) -> str:
     day = timezone.localtime(moment, OSLO).date() if isinstance(moment, dt.datetime) else moment
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+    return long_date(day)
 
 
 def decided_for_b(cast, *, kind=Kind.GRANT, amount="1000000", call=None) -> Decision:
