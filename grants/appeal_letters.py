@@ -4,8 +4,10 @@ gets a copy.
 
 Like a decision's letter (grants.letters): the PDF is rendered and stored once under a row lock after
 re-checking its status (``APPEAL_LETTER``, portal.documents), the county is e-mailed once
-(portal.mail.send_once on ``notified_at``), and ``unfinished_appeal_letters`` is what the periodic sweep
-picks up when the broker was down or rendering failed.
+(portal.mail.send_once on ``notified_at``; for the forwarding letter, the e-mail that the appeal went
+to the ministry is claimed on ``Appeal.forwarded_notified_at``, see grants.appeal_notices), and
+``unfinished_appeal_letters`` is what the periodic sweep picks up when the broker was down or rendering
+failed.
 
 The dismissal is written in the county's written standard (``AppealLetter.language``, set when it is
 created). The forwarding letter is addressed to the ministry and written in bokmål; the county reads
@@ -28,10 +30,10 @@ from grants.letters import LETTER
 from grants.models import Appeal, AppealLetter, Decision
 from portal import audit
 from portal.audit import Actor
-from portal.formats import OSLO
+from portal.formats import OSLO, kr
 from portal.letterhead import letterhead
-from portal.mail import compose, recipients, send_once
-from portal.models import Organisation, Role
+from portal.mail import compose, recipients, send_message_once, send_once
+from portal.models import Organisation
 from portal.pdf import html_to_pdf, render_html
 
 log = logging.getLogger(__name__)
@@ -230,6 +232,12 @@ def appeal_letter_url(letter: AppealLetter) -> str:
     return settings.SITE_URL + reverse("decision_view", args=[decision.case.application_id, decision.pk])
 
 
+def applied_amount(appeal: Appeal) -> str:
+    """The amount the county applied for, as ``kr 1 500 000``; empty without a submission."""
+    submission = appeal.case.application.current_submission()
+    return kr(submission.total) if submission is not None else ""
+
+
 def appeal_letter_message(letter: AppealLetter) -> EmailMessage:
     """The e-mail that the letter is ready, in the county's written standard; the PDF is not attached."""
     application = letter.appeal.case.application
@@ -241,6 +249,7 @@ def appeal_letter_message(letter: AppealLetter) -> EmailMessage:
         "title": TITLES[letter.kind],
         "is_dismissal": letter.kind == Kind.DISMISSAL,
         "deadline": letter.appeal_deadline if letter.kind == Kind.DISMISSAL else None,
+        "amount": applied_amount(letter.appeal),
         "url": appeal_letter_url(letter),
     }
     to = recipients(county, confirmers=True, mailbox=True, extra=[application.contact_email])
@@ -250,6 +259,9 @@ def appeal_letter_message(letter: AppealLetter) -> EmailMessage:
 def _notify_once(letter_id: int) -> None:
     letter = _load(letter_id)
     if letter.status != Status.READY or letter.notified_at is not None:
+        return
+    if letter.kind == Kind.FORWARDING:
+        forwarding_notify(letter)
         return
     message = appeal_letter_message(letter)  # what can fail before sending is done before the claim
 
@@ -262,46 +274,12 @@ def _notify_once(letter_id: int) -> None:
     send_once(AppealLetter.objects.filter(pk=letter.pk, status=Status.READY), "notified_at", send)
 
 
-# --- E-mail about the appeal itself -----------------------------------------------------------
-
-
-def appeal_caseworkers(appeal: Appeal) -> list[str]:
-    """Who at IMDi hears of a new appeal: the case's caseworker, or, when nobody has the case, every
-    caseworker of the scheme's owner who has not declared a conflict in it."""
-    case = appeal.case
-    owner = case.call.scheme.owner
-    if case.assigned_to is not None and case.assigned_to.is_active:
-        return recipients(owner, users=[case.assigned_to])
-    conflicted = set(case.declarations.filter(disqualified=True).values_list("user__email", flat=True))
-    return [address for address in recipients(owner, roles=[Role.CASEWORKER]) if address not in conflicted]
-
-
-def appeal_received_message(appeal: Appeal) -> EmailMessage:
-    """The e-mail to IMDi's caseworkers that an appeal has arrived (in bokmål: IMDi's language)."""
-    context = {
-        "appeal": appeal,
-        "application": appeal.case.application,
-        "url": settings.SITE_URL + reverse("appeal_detail", args=[appeal.pk]),
-    }
-    return compose("grants/email/appeal_received", to=appeal_caseworkers(appeal), context=context, language="nb")
-
-
-def appeal_outcome_message(appeal: Appeal) -> EmailMessage:
-    """The e-mail to the county that the ministry has decided its appeal, and what."""
-    application = appeal.case.application
-    county = application.organisation
-    decision = appeal.decision
-    context = {
-        "appeal": appeal,
-        "application": application,
-        "upheld": appeal.state == Appeal.State.UPHELD,
-        "url": settings.SITE_URL + reverse("decision_view", args=[application.pk, decision.pk]),
-    }
-    to = recipients(county, confirmers=True, mailbox=True, extra=[application.contact_email])
-    return compose("grants/email/appeal_outcome", to=to, context=context, language=county.written_standard or "nb")
-
-
-def load_appeal(appeal_id: int) -> Appeal:
-    return Appeal.objects.select_related(
-        "case__application__organisation", "case__call__scheme__owner", "case__assigned_to", "decision", "filed_by"
-    ).get(pk=appeal_id)
+def forwarding_notify(letter: AppealLetter) -> bool:
+    """The county told that its appeal went to the ministry, with its copy of the forwarding letter:
+    once per appeal, claimed on ``Appeal.forwarded_notified_at`` (grants.appeal_notices); the letter is
+    then marked as told. True when this run sent."""
+    message = appeal_letter_message(letter)
+    rows = Appeal.objects.filter(pk=letter.appeal_id, forwarded_at__isnull=False)
+    sent = send_message_once(rows, "forwarded_notified_at", message)
+    AppealLetter.objects.filter(pk=letter.pk, notified_at__isnull=True).update(notified_at=timezone.now())
+    return sent

@@ -165,8 +165,12 @@ def letter_context(letter: Letter) -> dict:
 
 
 def letter_html(letter: Letter) -> str:
-    """The letter as HTML, in the letter's language, with dates in Oslo time."""
-    return render_html(TEMPLATE, letter_context(letter), language=letter.language or "nb")
+    """The letter as HTML, in the letter's language (its subject, the scheme's and call's names, too:
+    made with the context), with dates in Oslo time."""
+    language = letter.language or "nb"
+    with translation.override(language):
+        context = letter_context(letter)
+    return render_html(TEMPLATE, context, language=language)
 
 
 def letter_pdf(letter: Letter) -> bytes:

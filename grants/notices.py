@@ -1,6 +1,8 @@
-"""Notices to IMDi's caseworkers about an application (issue 13): a new submission from a county, and
-a county's acceptance of its grant. Each e-mail says what happened, the amount and a link to the case,
-in bokmål (IMDi's written standard).
+"""Notices to IMDi's caseworkers about an application (issue 13): who hears of an event in a case (the
+one place that says so: ``case_caseworkers``, also used for appeals and by reporting for reports and
+county comments), a new submission from a county, and a county's acceptance of its grant. Each e-mail
+says what happened, the amount and a link to the case, in bokmål (IMDi's written standard). Those who
+chose the daily digest hear of the calls they follow in grants.notice_digest instead.
 
 Each is sent once: claimed on its row (``Submission.imdi_notified_at``, ``Decision.acceptance_notified_at``)
 with ``portal.mail.send_message_once``; ``unsent_*`` is what the periodic sweep picks up when the broker
@@ -16,23 +18,58 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 from django.utils import timezone
 
-from grants.models import Case, Channel, Decision, Submission
+from grants.models import Call, Case, Channel, Decision, Submission
 from portal.formats import kr
 from portal.mail import compose, recipients, send_message_once
-from portal.models import Role
+from portal.models import Role, User
 
 IMDI_LANGUAGE = "nb"
 SWEEP_AFTER = dt.timedelta(minutes=2)  # leave a fresh event's e-mail to the task sent after its commit
+# Who may follow a call and hear of it: IMDi's caseworkers and admins (auditors change nothing).
+NOTICE_ROLES = (Role.CASEWORKER, Role.ADMIN)
+
+
+# --- Who hears of an event in a case ----------------------------------------------------------
+
+
+def call_followers(call: Call) -> list[User]:
+    """The active people with a caseworker's or admin's role in the call's owner who follow the call,
+    whether they hear at once or in the daily digest."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            call_follows__call=call,
+            memberships__organisation_id=call.scheme.owner_id,
+            memberships__role__in=NOTICE_ROLES,
+        ).distinct()
+    )
+
+
+def _conflicted(case: Case) -> set[str]:
+    """The addresses of those who declared a conflict of interest in the case."""
+    return set(case.declarations.filter(disqualified=True).values_list("user__email", flat=True))
 
 
 def case_caseworkers(case: Case) -> list[str]:
-    """Who at IMDi hears of the case: its caseworker, or, when nobody has it, every caseworker of the
-    scheme's owner who has not declared a conflict in it; the call's contact address if there is nobody."""
+    """Who at IMDi is e-mailed at once of an event in the case (issue 13): its caseworker always, and
+    everyone following the call who chose to hear at once (those who chose the digest read of it the
+    next morning). When nobody has the case and nobody follows the call: every caseworker of the
+    scheme's owner who did not choose the digest, or else the call's contact address. Those who
+    declared a conflict of interest in the case hear nothing of it."""
     owner = case.call.scheme.owner
-    if case.assigned_to is not None and case.assigned_to.is_active:
-        return recipients(owner, users=[case.assigned_to])
-    conflicted = set(case.declarations.filter(disqualified=True).values_list("user__email", flat=True))
-    found = [address for address in recipients(owner, roles=[Role.CASEWORKER]) if address not in conflicted]
+    conflicted = _conflicted(case)
+    assigned = case.assigned_to if case.assigned_to is not None and case.assigned_to.is_active else None
+    followers = [user for user in call_followers(case.call) if user.email not in conflicted]
+    if assigned is not None or followers:
+        at_once = [user for user in followers if user.notice_choice == User.NoticeChoice.IMMEDIATELY]
+        return recipients(owner, users=[assigned, *at_once])
+    caseworkers = User.objects.filter(
+        is_active=True,
+        memberships__organisation=owner,
+        memberships__role=Role.CASEWORKER,
+        notice_choice=User.NoticeChoice.IMMEDIATELY,
+    ).distinct()
+    found = [address for address in recipients(owner, users=caseworkers) if address not in conflicted]
     return found or recipients(owner, extra=[case.call.contact_email])
 
 

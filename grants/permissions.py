@@ -385,3 +385,19 @@ def can_handle_appeal(membership: Membership | None, user: User, case: Case) -> 
     if not (result := is_caseworker(membership)):
         return result
     return not_disqualified(user, case)
+
+
+# --- Notices ----------------------------------------------------------------------------------
+
+
+def can_read_notice_choices(membership: Membership | None) -> Verdict:
+    """IMDi's people see the page where one chooses how to hear of events and which calls to follow."""
+    return has_role(membership, *IMDI_ROLES)
+
+
+def can_choose_notices(membership: Membership | None) -> Verdict:
+    """IMDi's caseworkers and admins choose how they hear of events in the calls they follow (auditors
+    read, and change nothing)."""
+    if not (result := forbid_writes_for_readers(membership)):
+        return result
+    return has_role(membership, Role.CASEWORKER, Role.ADMIN)

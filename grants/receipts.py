@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from grants.models import Application, Submission
 from grants.snapshots import present
@@ -69,8 +70,12 @@ def receipt_context(submission: Submission) -> dict:
 
 
 def receipt_html(submission: Submission) -> str:
-    """The receipt as HTML, in the county's written standard, with times in Oslo time."""
-    return render_html("grants/pdf/receipt.html", receipt_context(submission), language=_language(submission))
+    """The receipt as HTML, in the county's written standard (its labels too, made with the context),
+    with times in Oslo time."""
+    language = _language(submission)
+    with translation.override(language):
+        context = receipt_context(submission)
+    return render_html("grants/pdf/receipt.html", context, language=language)
 
 
 def receipt_pdf(submission: Submission) -> bytes:

@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from grants.models import Application, PartnerKind
-from grants.sections import SECTIONS, section_fields
+from grants.sections import SECTIONS, field_label, section_fields
 from portal.formats import ZERO, kr
 
 # --- The budget -------------------------------------------------------------------------------
@@ -59,7 +60,14 @@ def _value(value):
 
 
 def build_snapshot(application: Application) -> dict:
-    """The whole application as plain data: what the receipt shows and what never changes."""
+    """The whole application as plain data: what the receipt shows and what never changes. The call's
+    title and the cost categories' names are the county's written standard's, whatever language the
+    person who confirms reads the portal in."""
+    with translation.override(application.organisation.written_standard or "nb"):
+        return _snapshot(application)
+
+
+def _snapshot(application: Application) -> dict:
     fields = [f for section in SECTIONS for f in section.fields]
     agreements = list(application.active_agreements())
     lines = list(application.budget_lines.select_related("category"))
@@ -83,15 +91,59 @@ def build_snapshot(application: Application) -> dict:
         ],
         "budget": {
             "lines": [
-                {"category": line.category.name, "amount": str(line.amount), "description": line.description}
+                {
+                    "category": line.category.name,
+                    "category_id": line.category_id,
+                    "amount": str(line.amount),
+                    "description": line.description,
+                }
                 for line in lines
             ],
-            "categories": [{"name": row.name, "total": str(row.total)} for row in budget.categories],
+            "categories": [
+                {"id": row.category_id, "name": row.name, "total": str(row.total)} for row in budget.categories
+            ],
             "total": str(budget.total),
         },
         "sent_by": application.sent_by.full_name if application.sent_by else "",
         "sent_at": _value(application.sent_at),
     }
+
+
+# --- Reading the budget back -----------------------------------------------------------------
+#
+# A snapshot names each cost category in the county's written standard, and keeps its id: IMDi's
+# caseworkers read the same category under its bokmål name. The amounts are matched to the call's
+# categories by id; a snapshot made before the ids were kept, by name in either standard.
+
+
+def _names(category) -> set[str]:
+    return {
+        name for name in (category.name, getattr(category, "name_nb", ""), getattr(category, "name_nn", "")) if name
+    }
+
+
+def _category_of(row: dict, categories: list, id_key: str, name_key: str):
+    if row.get(id_key) is not None:
+        return next((category for category in categories if category.pk == row[id_key]), None)
+    return next((category for category in categories if row[name_key] in _names(category)), None)
+
+
+def requested_per_category(snapshot: dict, categories: Iterable) -> dict[int, Decimal]:
+    """What the snapshot applied for in each of ``categories``, by category id (0 where it asked nothing)."""
+    categories = list(categories)
+    found = {category.pk: ZERO for category in categories}
+    for row in snapshot["budget"]["categories"]:
+        category = _category_of(row, categories, "id", "name")
+        if category is not None:
+            found[category.pk] += Decimal(str(row["total"]))
+    return found
+
+
+def line_categories(snapshot: dict, categories: Iterable) -> list[int | None]:
+    """The cost category id of each budget line of the snapshot, in the snapshot's order."""
+    categories = list(categories)
+    lines = snapshot["budget"]["lines"]
+    return [getattr(_category_of(line, categories, "category_id", "category"), "pk", None) for line in lines]
 
 
 # --- As people read it ------------------------------------------------------------------------
@@ -127,8 +179,7 @@ def present(snapshot: dict) -> list[AnswerSection]:
     for section in SECTIONS:
         part = AnswerSection(section.slug, str(section.title))
         for name in section_fields(section.slug):
-            label = str(Application._meta.get_field(name).verbose_name)
-            part.rows.append((label[:1].upper() + label[1:], _display(name, fields.get(name))))
+            part.rows.append((field_label(name), _display(name, fields.get(name))))
         if section.slug == "avtaler":
             part.agreements = [
                 {**a, "kind_label": PartnerKind(a["partner_kind"]).label} for a in snapshot.get("agreements", [])

@@ -11,7 +11,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from grants import appeal_letters, letters, notices, receipts
+from grants import appeal_letters, appeal_notices, letters, notice_digest, notices, receipts
 from grants.models import Application
 from portal.access import confirmers_for
 from portal.mail import compose, send_once
@@ -45,8 +45,9 @@ def notify_confirmers(application_id: int) -> None:
 
 @shared_task
 def sweep_confirmation_requests() -> None:
-    """Send the requests for confirmation that were never sent (the broker was down), and the notices
-    to IMDi of new submissions and acceptances (grants.notices)."""
+    """Send the requests for confirmation that were never sent (the broker was down), the notices to
+    IMDi of new submissions and acceptances (grants.notices), and the e-mails about appeals
+    (grants.appeal_notices)."""
     stale = timezone.now() - dt.timedelta(minutes=2)
     waiting = Application.objects.filter(
         state=Application.State.AWAITING_CONFIRMATION, confirmers_notified_at__isnull=True, sent_at__lt=stale
@@ -57,6 +58,8 @@ def sweep_confirmation_requests() -> None:
         notify_submission_received.delay(submission_id)
     for decision_id in notices.unsent_acceptances():
         notify_accepted.delay(decision_id)
+    for kind, appeal_id in appeal_notices.unsent_appeal_notices():
+        APPEAL_NOTICES[kind].delay(appeal_id)
 
 
 @shared_task
@@ -132,15 +135,31 @@ def render_appeal_letter(letter_id: int) -> None:
 
 @shared_task
 def notify_appeal_received(appeal_id: int) -> None:
-    """Tell IMDi's caseworkers (the case's, or all of them when nobody has it) that an appeal came."""
-    message = appeal_letters.appeal_received_message(appeal_letters.load_appeal(appeal_id))
-    if message.to:
-        message.send()
+    """Tell IMDi that an appeal came, once (grants.appeal_notices)."""
+    appeal_notices.received_notify(appeal_id)
+
+
+@shared_task
+def notify_appeal_forwarded(appeal_id: int) -> None:
+    """Tell the county that its appeal went to the ministry, once its copy of the letter is ready."""
+    appeal_notices.forwarded_notify(appeal_id)
 
 
 @shared_task
 def notify_appeal_outcome(appeal_id: int) -> None:
-    """Tell the county what the ministry decided on its appeal."""
-    message = appeal_letters.appeal_outcome_message(appeal_letters.load_appeal(appeal_id))
-    if message.to:
-        message.send()
+    """Tell the county how its appeal was decided (IMDi's reversal, the ministry's decision), once."""
+    appeal_notices.outcome_notify(appeal_id)
+
+
+APPEAL_NOTICES = {
+    "received": notify_appeal_received,
+    "forwarded": notify_appeal_forwarded,
+    "outcome": notify_appeal_outcome,
+}
+
+
+@shared_task(ignore_result=True)
+def send_notice_digests() -> int:
+    """Beat, each morning: everyone who chose the daily digest gets yesterday's events in the calls
+    they follow, once per person and day (grants.notice_digest). Returns how many were sent."""
+    return notice_digest.digests_send()

@@ -11,6 +11,7 @@ from grants.views import (
     cases,
     decisions,
     intake,
+    notices,
     payments,
     submissions,
 )
@@ -84,4 +85,6 @@ urlpatterns = [
     path("imdi/klager/<int:pk>/omgjor/", appeals.appeal_reverse, name="appeal_reverse"),
     path("imdi/klager/<int:pk>/oversend/", appeals.appeal_forward, name="appeal_forward"),
     path("imdi/klager/<int:pk>/utfall/", appeals.appeal_outcome, name="appeal_outcome"),
+    # IMDi: how one hears of events in the calls one follows (grants/views/notices.py)
+    path("imdi/varsler/", notices.notice_preferences, name="notice_preferences"),
 ]

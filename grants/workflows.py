@@ -19,6 +19,7 @@ from grants.models import Appeal, AppealLetter, Application, Case, Channel, Deci
 from grants.sections import BY_SLUG, field_label
 from portal.audit import Action, register_actions, register_states
 from portal.history import Key, choices, labelled, money, register_keys, register_sentences
+from portal.models import User
 from portal.workflows import CLOSED, OPEN, SOON, Transition, Workflow
 
 A = Application.State
@@ -314,5 +315,17 @@ register_keys(
         "decided_on": Key(_("Avgjort")),
         "status": Key(_("Status for brevet"), county=False),
         "attempts": Key(_("Forsøk"), county=False),
+    }
+)
+
+# How someone at IMDi hears of events (grants.services.notices): their own choice, IMDi's only.
+register_actions({"notices.changed": Action(_("Varslene ble endret"))})
+register_sentences({"notices.changed": _("Varslene ble endret: %(choice)s.")})
+register_keys(
+    {
+        "notices.changed:choice": Key(_("Varsler"), choices(dict(User.NoticeChoice.choices), lower=True)),
+        "notices.changed:previous": Key(_("Før"), choices(dict(User.NoticeChoice.choices), lower=True)),
+        "notices.changed:followed": Key(_("Følger nå")),
+        "notices.changed:unfollowed": Key(_("Følger ikke lenger")),
     }
 )

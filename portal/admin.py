@@ -6,6 +6,7 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from portal import audit
 from portal.audit import Actor, client_ip
@@ -109,10 +110,15 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(AuditedAdmin):
+class OrganisationAdmin(AuditedAdmin, TranslationAdmin):
+    """The name in bokmål and nynorsk (portal.translation): IMDi's differs; a county's nynorsk is left
+    empty and reads as its bokmål."""
+
     list_display = ["name", "kind", "orgnr", "written_standard"]
     list_filter = ["kind", "written_standard"]
-    search_fields = ["name", "orgnr"]
+    # The columns themselves: a search on "name" would look only in the active language's (also what
+    # the memberships' organisation field searches).
+    search_fields = ["name_nb", "name_nn", "orgnr"]
 
 
 @admin.register(Membership)

@@ -38,6 +38,12 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.sweep_claim_notices",
         "schedule": crontab(minute="*/5"),
     },
+    # IMDi's daily digest (grants.notice_digest): from 07:00 Oslo; the later runs send only what the
+    # first could not (the broker was down), as each digest is claimed per person and day.
+    "send-notice-digests": {
+        "task": "grants.tasks.send_notice_digests",
+        "schedule": crontab(hour="7-11", minute=0),
+    },
     "sweep-exports": {
         "task": "reporting.tasks.sweep_exports",
         "schedule": crontab(minute="*/5"),

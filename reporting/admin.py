@@ -1,6 +1,6 @@
-"""The follow-up in the Django admin. Reminder texts are changed on the portal's own page
-(``reminder_text_edit``), which checks the placeholders and records the change in the audit log;
-here they, and the reminders sent, can only be read."""
+"""The follow-up in the Django admin. Reminder texts, in bokmål and nynorsk, are changed on the portal's
+own page (``reminder_text_edit``), which checks the placeholders and records the change in the audit
+log; here they, and the reminders sent, can only be read."""
 
 from django.contrib import admin
 
@@ -20,7 +20,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ReminderText)
 class ReminderTextAdmin(ReadOnlyAdmin):
-    list_display = ["kind", "subject", "updated_at", "updated_by"]
+    list_display = ["kind", "subject_nb", "subject_nn", "updated_at", "updated_by"]  # both written standards
     list_select_related = ["updated_by"]
 
 

@@ -14,7 +14,7 @@ class ReportingConfig(AppConfig):
 
     def ready(self):
         from grants.services import APPLICATION_PREFILLS
-        from reporting import panels, tasks, workflows  # noqa: F401  (register the panels, tasks, tables, actions)
+        from reporting import notices, panels, tasks, workflows  # noqa: F401  (register the digest, panels, tasks, tables, actions)
         from reporting.services.review import carry_over_prefill
 
         if carry_over_prefill not in APPLICATION_PREFILLS:

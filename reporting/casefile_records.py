@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import Appeal, Case, Decision, Submission
+from portal import history
 from portal.audit import action_label
 from portal.formats import OSLO, ZERO
 from portal.models import Role, User
@@ -27,6 +28,7 @@ HISTORY_COLUMNS = [
     _("Organisasjon"),
     _("Handling"),
     _("Handling (tekst)"),
+    _("Hendelse"),
     _("Fra status"),
     _("Til status"),
     _("Endringer"),
@@ -340,6 +342,13 @@ def claim_data(claim: RepaymentClaim) -> dict:
     }
 
 
+def readable(event) -> str:
+    """The event as IMDi's history page tells it: the sentence, then its other details."""
+    entry = history.describe(event, county=False)
+    details = "; ".join(f"{label}: {value}" for label, value in entry.details)
+    return f"{entry.sentence} ({details})" if details else entry.sentence
+
+
 def history_csv(events) -> bytes:
     rows = [
         [
@@ -349,8 +358,9 @@ def history_csv(events) -> bytes:
             e.organisation.name if e.organisation else "",
             e.action,
             str(action_label(e.action)),
-            e.from_state,
-            e.to_state,
+            readable(e),
+            history.state(e.from_state) if e.from_state else "",
+            history.state(e.to_state) if e.to_state else "",
             json.dumps(e.changes, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True) if e.changes else "",
             e.ip or "",
             f"{e.object_type}:{e.object_id}",

@@ -27,9 +27,11 @@ table; the county is also the row's ``organisation``. The others point to one ro
 (awaiting confirmation; the step is the day it was sent, Norwegian time, so a new sending after a
 return reminds again), the decision (acceptance, report deadline and overdue) or the repayment claim.
 
-The texts are ``ReminderText`` rows that admins change (``reporting.views.reminders``), in bokmål
-for every county; their placeholders use Python's format syntax, ``{call}``, and an unknown one is
-left as written, so an admin's typo never stops the sweep.
+The texts are ``ReminderText`` rows that admins change (``reporting.views.reminders``), in bokmål and
+nynorsk. Each county gets its reminder in its written standard: the text, the call's title and the
+e-mail's subject prefix (the nynorsk text, or the bokmål one while its nynorsk is not written). Their
+placeholders use Python's format syntax, ``{call}``, and an unknown one is left as written, so an
+admin's typo never stops the sweep.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ class Candidate:
     due_at: dt.datetime
     link: str  # the page's path; the e-mail gets SITE_URL in front
     values: dict
+    language: str = "nb"  # the county's written standard: the text, the call's title, the subject prefix
     confirmers: bool = False  # else the county's staff and directors
     extra: tuple[str, ...] = ()  # the application's contact person
     recipients: list[str] = field(default_factory=list)
@@ -98,6 +101,25 @@ class Candidate:
     @property
     def key(self) -> tuple[str, int, str]:
         return (self.kind, self.target_id, self.step)
+
+
+def _words(organisation: str, call: str) -> tuple[str, ...]:
+    """The last columns of every candidate query: the county's written standard, and its name and the
+    call's title in both standards (``organisation`` and ``call`` are the lookups' prefixes)."""
+    county = ("written_standard", "name_nb", "name_nn")
+    return (*(organisation + column for column in county), f"{call}title_nb", f"{call}title_nn")
+
+
+def _split(row: tuple) -> tuple[tuple, str, dict]:
+    """A candidate row's own columns, the county's written standard, and in it the county's name and the
+    call's title (their bokmål where the nynorsk is not written)."""
+    standard, name_nb, name_nn, title_nb, title_nn = row[-5:]
+    language = standard or "nb"
+
+    def pick(bokmal, nynorsk) -> str:
+        return (nynorsk if language == "nn" and nynorsk else bokmal) or ""
+
+    return row[:-5], language, {"organisation": pick(name_nb, name_nn), "call": pick(title_nb, title_nn)}
 
 
 def call_county_target(call_id: int, organisation_id: int) -> int:
@@ -168,28 +190,26 @@ def _application_deadlines(now: dt.datetime) -> list[Candidate]:
         .filter(deadline__gt=now, deadline__lte=now + dt.timedelta(days=max(APPLICATION_STEPS)))
         .exclude(Exists(submitted))
         .values_list(
-            "call_id", "call__title", "organisation_id", "organisation__name", "organisation__letter_email", "deadline"
+            "call_id", "organisation_id", "organisation__letter_email", "deadline", *_words("organisation__", "call__")
         )
     )
     found = []
-    for call_id, title, org_id, org_name, letter_email, deadline in rows:
+    for row in rows:
+        (call_id, org_id, letter_email, deadline), language, values = _split(row)
         step = window(deadline, now, APPLICATION_STEPS)
         if step is None:
             continue
-        values = {
-            "organisation": org_name,
-            "call": title,
-            "deadline": _when(deadline),
-            "days": _days_left(deadline, now),
-        }
+        values.update(deadline=_when(deadline), days=_days_left(deadline, now))
         target, link = call_county_target(call_id, org_id), _path("call_detail", [call_id])
-        found.append(Candidate(K.APPLICATION_DEADLINE, target, str(step), org_id, letter_email, deadline, link, values))
+        found.append(
+            Candidate(K.APPLICATION_DEADLINE, target, str(step), org_id, letter_email, deadline, link, values, language)
+        )
     return found
 
 
 _APPLICATION_FIELDS = (
-    "pk", "reference", "title", "sent_at", "call__title", "organisation_id", "organisation__name",
-    "organisation__letter_email", "deadline",
+    "pk", "reference", "title", "sent_at", "organisation_id", "organisation__letter_email", "deadline",
+    *_words("organisation__", "call__"),
 )  # fmt: skip
 
 
@@ -201,15 +221,14 @@ def _awaiting_confirmation(now: dt.datetime) -> list[Candidate]:
         .values_list(*_APPLICATION_FIELDS)
     )
     found = []
-    for pk, reference, title, sent_at, call_title, org_id, org_name, letter_email, deadline in rows:
+    for row in rows:
+        (pk, reference, title, sent_at, org_id, letter_email, deadline), language, values = _split(row)
         step = timezone.localtime(sent_at).date().isoformat()
         name = " ".join(part for part in (reference, title) if part)
-        values = {"organisation": org_name, "call": call_title, "application": name}
-        values.update(sent=_day(sent_at), deadline=_when(deadline))
+        values.update(application=name, sent=_day(sent_at), deadline=_when(deadline))
         link = _path("application_detail", [pk])
-        found.append(
-            Candidate(K.AWAITING_CONFIRMATION, pk, step, org_id, letter_email, deadline, link, values, confirmers=True)
-        )
+        kind = K.AWAITING_CONFIRMATION
+        found.append(Candidate(kind, pk, step, org_id, letter_email, deadline, link, values, language, confirmers=True))
     return found
 
 
@@ -218,24 +237,27 @@ def _grants():
 
 
 _DECISION_FIELDS = (
-    "pk", "amount", "case__application_id", "case__application__contact_email", "case__call__title",
-    "case__application__organisation_id", "case__application__organisation__name",
-    "case__application__organisation__letter_email",
+    "pk", "amount", "case__application_id", "case__application__contact_email",
+    "case__application__organisation_id", "case__application__organisation__letter_email",
 )  # fmt: skip
+_DECISION_WORDS = _words("case__application__organisation__", "case__call__")
 
 
 def _awaiting_acceptance(now: dt.datetime) -> list[Candidate]:
     rows = (
         _grants()
         .filter(accepted_at__isnull=True, letter__issued_at__lte=now - ACCEPTANCE_AFTER, report_deadline__gt=now)
-        .values_list(*_DECISION_FIELDS, "letter__issued_at")
+        .values_list(*_DECISION_FIELDS, "letter__issued_at", *_DECISION_WORDS)
     )
     found = []
-    for pk, amount, app_id, contact, call_title, org_id, org_name, letter_email, issued_at in rows:
-        values = {"organisation": org_name, "call": call_title, "amount": kr(amount), "issued": _day(issued_at)}
+    for row in rows:
+        (pk, amount, app_id, contact, org_id, letter_email, issued_at), language, values = _split(row)
+        values.update(amount=kr(amount), issued=_day(issued_at))
         link, due = _path("decision_view", [app_id, pk]), issued_at + ACCEPTANCE_AFTER
         found.append(
-            Candidate(K.AWAITING_ACCEPTANCE, pk, "7", org_id, letter_email, due, link, values, extra=(contact,))
+            Candidate(
+                K.AWAITING_ACCEPTANCE, pk, "7", org_id, letter_email, due, link, values, language, extra=(contact,)
+            )
         )
     return found
 
@@ -257,18 +279,21 @@ def _reports(now: dt.datetime) -> list[Candidate]:
     rows = (
         reports_not_delivered()
         .filter(due__gt=now - OVERDUE_LOOKBACK, due__lte=now + dt.timedelta(days=max(REPORT_STEPS)))
-        .values_list(*_DECISION_FIELDS, "due")
+        .values_list(*_DECISION_FIELDS, "due", *_DECISION_WORDS)
     )
     found = []
-    for pk, amount, app_id, contact, call_title, org_id, org_name, letter_email, due in rows:
-        values = {"organisation": org_name, "call": call_title, "amount": kr(amount), "deadline": _when(due)}
+    for row in rows:
+        (pk, amount, app_id, contact, org_id, letter_email, due), language, values = _split(row)
+        values.update(amount=kr(amount), deadline=_when(due))
         if due <= now:
             kind, step = K.REPORT_OVERDUE, OVERDUE
         else:
             kind, step = K.REPORT_DEADLINE, window(due, now, REPORT_STEPS)
             values["days"] = _days_left(due, now)
         link = _path("report_overview", [app_id, pk], fallback=("decision_view", [app_id, pk]))
-        found.append(Candidate(kind, pk, str(step), org_id, letter_email, due, link, values, extra=(contact,)))
+        found.append(
+            Candidate(kind, pk, str(step), org_id, letter_email, due, link, values, language, extra=(contact,))
+        )
     return found
 
 
@@ -278,36 +303,19 @@ def _repayments(now: dt.datetime) -> list[Candidate]:
         state=RepaymentClaim.State.CLAIMED, due_date__lte=today + dt.timedelta(days=REPAYMENT_DAYS)
     ).values_list(
         "pk", "amount", "repaid_amount", "reference", "due_date", "decision_id", "case__application_id",
-        "case__application__contact_email", "case__call__title", "case__application__organisation_id",
-        "case__application__organisation__name", "case__application__organisation__letter_email",
+        "case__application__contact_email", "case__application__organisation_id",
+        "case__application__organisation__letter_email", *_DECISION_WORDS,
     )  # fmt: skip
     found = []
-    for (
-        pk,
-        amount,
-        repaid,
-        reference,
-        due_date,
-        decision_id,
-        app_id,
-        contact,
-        call_title,
-        org_id,
-        org_name,
-        mail,
-    ) in rows:
-        step = OVERDUE if due_date < today else str(REPAYMENT_DAYS)
-        values = {
-            "organisation": org_name,
-            "call": call_title,
-            "amount": kr(amount - repaid),
-            "reference": reference,
-            "deadline": _day(due_date),
-        }
-        link = _path("repayment_view", [app_id, pk], fallback=("decision_view", [app_id, decision_id]))
-        found.append(
-            Candidate(K.REPAYMENT_DUE, pk, step, org_id, mail, start_of_day(due_date), link, values, extra=(contact,))
+    for row in rows:
+        (pk, amount, repaid, reference, due_date, decision_id, app_id, contact, org_id, mail), language, values = (
+            _split(row)
         )
+        step = OVERDUE if due_date < today else str(REPAYMENT_DAYS)
+        values.update(amount=kr(amount - repaid), reference=reference, deadline=_day(due_date))
+        link = _path("repayment_view", [app_id, pk], fallback=("decision_view", [app_id, decision_id]))
+        due = start_of_day(due_date)
+        found.append(Candidate(K.REPAYMENT_DUE, pk, step, org_id, mail, due, link, values, language, extra=(contact,)))
     return found
 
 
@@ -367,12 +375,29 @@ def _keys(candidates: list[Candidate]) -> Q:
     return condition
 
 
-def _message(c: Candidate, texts: dict[str, tuple[str, str]]) -> EmailMessage:
-    """The reminder in the admins' words (templates/reporting/email/reminder*.txt hold them as they are)."""
-    subject, body = texts.get(c.kind) or DEFAULT_TEXTS[c.kind]
+def _texts() -> dict[str, dict[str, tuple[str, str]]]:
+    """kind -> written standard -> (subject, body), as the admins wrote them. A kind's nynorsk that is
+    not written is left out: the county gets the bokmål."""
+    texts: dict[str, dict[str, tuple[str, str]]] = defaultdict(dict)
+    columns = ("kind", "subject_nb", "body_nb", "subject_nn", "body_nn")
+    for kind, subject_nb, body_nb, subject_nn, body_nn in ReminderText.objects.values_list(*columns):
+        if subject_nb and body_nb:
+            texts[kind]["nb"] = (subject_nb, body_nb)
+        if subject_nn and body_nn:
+            texts[kind]["nn"] = (subject_nn, body_nn)
+    return texts
+
+
+def _message(c: Candidate, texts: dict[str, dict[str, tuple[str, str]]]) -> EmailMessage:
+    """The reminder in the admins' words, in the county's written standard, the subject's prefix too
+    (templates/reporting/email/reminder*.txt hold the words as they are); all in bokmål while the kind's
+    nynorsk is not written."""
+    written = texts.get(c.kind) or DEFAULT_TEXTS[c.kind]
+    language = c.language if c.language in written else "nb"
+    subject, body = written[language]
     values = {**c.values, "link": settings.SITE_URL + c.link}
     context = {"subject": render_text(subject, values), "body": render_text(body, values)}
-    return compose("reporting/email/reminder", to=c.recipients, context=context, language=settings.LANGUAGE_CODE)
+    return compose("reporting/email/reminder", to=c.recipients, context=context, language=language)
 
 
 def _claim_rows(candidates: list[Candidate], now: dt.datetime) -> tuple[uuid.UUID, list[tuple]]:
@@ -435,9 +460,7 @@ def sweep_reminders(now: dt.datetime | None = None) -> dict:
     if not claimed:
         return result
     by_key = {c.key: c for c in candidates}
-    texts = {
-        kind: (subject, body) for kind, subject, body in ReminderText.objects.values_list("kind", "subject", "body")
-    }
+    texts = _texts()
     outgoing = [(pk, by_key[(kind, target_id, step)]) for pk, kind, target_id, step in claimed]
     sent, failed = _send(outgoing, texts)
     if sent:

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from portal.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from portal.models import Organisation, Role
@@ -50,6 +51,16 @@ def build_cast() -> SimpleNamespace:
     c.scheme = f.make_scheme(imdi)
     c.call = f.make_call(c.scheme, year=2025, eligible=[county_a, county_b])
     return c
+
+
+@pytest.fixture(autouse=True)
+def bokmal_to_start():
+    """Every test starts in bokmål, whatever language an earlier test's request left active: a text in
+    both written standards (django-modeltranslation) is written to the active language's column, so a
+    cast made in nynorsk would have no bokmål names."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -207,7 +207,7 @@ def test_admin_changes_are_recorded_in_the_audit_log(client, cast):
     org = cast.county_b
     data = {
         "kind": org.kind,
-        "name": "Fylke B (nytt navn)",
+        "name_nb": "Fylke B (nytt navn)",  # the name in bokmål; its nynorsk is left empty (portal.translation)
         "orgnr": org.orgnr,
         "written_standard": "nn",
         "postal_address": org.postal_address,
@@ -216,7 +216,7 @@ def test_admin_changes_are_recorded_in_the_audit_log(client, cast):
     response = client.post(reverse("admin:portal_organisation_change", args=[org.pk]), data)
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="admin.organisation.changed")
-    assert event.actor == cast.admin and event.changes == {"name": "Fylke B (nytt navn)", "written_standard": "nn"}
+    assert event.actor == cast.admin and event.changes == {"name_nb": "Fylke B (nytt navn)", "written_standard": "nn"}
 
 
 def test_admin_login_goes_through_the_portal_login(client, db):

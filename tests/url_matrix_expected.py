@@ -218,6 +218,9 @@ EXPECTED.update(
         "intake_document": {"GET": county(200, imdi=200), "POST": login_required(405)},
         # The copy of a forwarding letter (another appeal of county A's): the county and IMDi read it.
         "appeal_letter_file": {"GET": county(200, imdi=200), "POST": login_required(405)},
+        # How one hears of events in the calls one follows (issue 13): IMDi's page; caseworkers and
+        # admins choose (an empty POST is the form with errors), auditors read it.
+        "notice_preferences": {"GET": imdi_page(), "POST": login_required(403, caseworker=200, admin=200)},
     }
 )
 

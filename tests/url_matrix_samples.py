@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.urls.resolvers import RegexPattern
 
-from grants.models import Call, LetterTemplate
+from grants.models import Call, CallFollow, LetterTemplate
 from portal.models import AuditEvent
 from reporting.models import Reminder, ReminderText
 from tests import factories as f
@@ -33,6 +33,8 @@ def sample_objects(cast) -> dict:
         ("grants", "call"): cast.call,
         ("grants", "lettertemplate"): LetterTemplate.objects.create(call=cast.call, kind="grant", rules_nb="Regler"),
         ("account", "emailaddress"): EmailAddress.objects.get(user=cast.staff_b),
+        # The caseworker follows the call: the notices page shows it ticked.
+        "call_follow": CallFollow.objects.create(user=cast.caseworker, call=cast.call),
         ("mfa", "authenticator"): Authenticator.objects.get(user=cast.caseworker2),
         **application_samples(cast),
         **case_samples(cast),

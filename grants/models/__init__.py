@@ -15,6 +15,7 @@ from grants.models.applications import (
 from grants.models.calls import Call, CallQuerySet, CostCategory, Criterion, Scheme
 from grants.models.cases import Case, CriterionScore, ImpartialityDeclaration, LineAssessment
 from grants.models.decisions import Decision, DecisionLine, DecisionQuerySet, Letter, LetterTemplate, Payment
+from grants.models.notices import CallFollow, NoticeDigest
 
 __all__ = [
     "Appeal",
@@ -35,6 +36,8 @@ __all__ = [
     "Application",
     "BudgetLine",
     "Call",
+    "CallFollow",
+    "NoticeDigest",
     "CallQuerySet",
     "CooperationAgreement",
     "CostCategory",

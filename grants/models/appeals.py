@@ -11,6 +11,7 @@ from grants.models.applications import Channel
 from grants.models.cases import Case, appeal_upload_to
 from grants.models.decisions import Decision, IssuedLetter
 from portal.files import StoredFile
+from portal.limits import text_field
 
 USER = settings.AUTH_USER_MODEL
 
@@ -29,7 +30,7 @@ class Appeal(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appeals")
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="appeals")
     state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.RECEIVED)
-    reasons = models.TextField(_("hvorfor dere klager"))
+    reasons = text_field(_("hvorfor dere klager"))
     # Filed in the portal by someone in the county, or registered by IMDi from e-mail or post.
     filed_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     filed_at = models.DateTimeField(_("mottatt"))
@@ -37,17 +38,22 @@ class Appeal(models.Model):
     registered_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
     deadline = models.DateField(_("klagefrist"))
     is_late = models.BooleanField(_("kom for sent"), default=False)
-    reversal_reason = models.TextField(_("begrunnelse for omgjøringen"), blank=True)
+    reversal_reason = text_field(_("begrunnelse for omgjøringen"), blank=True)
     # IMDi dismisses an appeal that came too late or from someone without legal interest (fvl. § 33
     # andre ledd): itself an enkeltvedtak the county may appeal to the ministry.
-    dismissal_reason = models.TextField(_("begrunnelse for avvisningen"), blank=True)
-    cover_note = models.TextField(_("oversendelsesbrev til departementet"), blank=True)
+    dismissal_reason = text_field(_("begrunnelse for avvisningen"), blank=True)
+    cover_note = text_field(_("oversendelsesbrev til departementet"), blank=True)
     forwarded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     forwarded_at = models.DateTimeField(_("sendt departementet"), null=True, blank=True)
-    outcome_note = models.TextField(_("departementets avgjørelse"), blank=True)
+    outcome_note = text_field(_("departementets avgjørelse"), blank=True)
     decided_on = models.DateField(_("avgjort"), null=True, blank=True)
     closed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     closed_at = models.DateTimeField(_("registrert avgjort"), null=True, blank=True)
+    # Each e-mail about the appeal is sent once, claimed here (grants.appeal_notices): IMDi told that it
+    # came, the county told that it was forwarded to the ministry, and that it was decided.
+    received_notified_at = models.DateTimeField(null=True, blank=True)
+    forwarded_notified_at = models.DateTimeField(null=True, blank=True)
+    outcome_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("klage")

@@ -44,6 +44,7 @@ from grants.services.decisions import (
 )
 from grants.services.intake import Received, appeal_register, application_register
 from grants.services.locking import lock_appeal, lock_call, lock_case, lock_decision
+from grants.services.notices import followable_calls, followed_call_ids, notice_choice_set
 from grants.services.payments import payment_register
 from grants.snapshots import build_snapshot
 from portal.rules import Refused
@@ -94,5 +95,8 @@ __all__ = [
     "lock_call",
     "lock_case",
     "lock_decision",
+    "followable_calls",
+    "followed_call_ids",
+    "notice_choice_set",
     "payment_register",
 ]

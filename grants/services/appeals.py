@@ -1,8 +1,8 @@
 """Appeals against a dismissal (R15): filed by the county, dismissed or reversed by IMDi or forwarded to
 the ministry, and the ministry's outcome. A reversal (IMDi's or the ministry's) sends the case back to
 be assessed for a new decision and letter. A dismissal of the appeal and the forwarding each give a
-letter (grants.appeal_letters), made after the commit; the county is e-mailed about both and about the
-ministry's outcome, and IMDi's caseworkers when an appeal arrives."""
+letter (grants.appeal_letters), made after the commit; the county is e-mailed about both, about IMDi's
+reversal and about the ministry's outcome, and IMDi when an appeal arrives (grants.appeal_notices)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,8 @@ def _reopen_case(actor: Actor, appeal: Appeal, transition: str, now, /, **change
 
 
 def appeal_reverse(*, actor: Actor, appeal_id: int, reason: str) -> Appeal:
-    """IMDi finds the appeal right and reverses its own decision (fvl. § 33 second paragraph)."""
+    """IMDi finds the appeal right and reverses its own decision (fvl. § 33 second paragraph). The
+    county is e-mailed after the commit."""
     is_caseworker(actor.membership).or_refuse()
     if not reason.strip():
         raise Refused(_("Skriv hvorfor vedtaket omgjøres."))
@@ -103,6 +104,7 @@ def appeal_reverse(*, actor: Actor, appeal_id: int, reason: str) -> Appeal:
         appeal.reversal_reason = reason.strip()
         _close(actor, appeal, "reverse", now)
         _reopen_case(actor, appeal, "reverse", now, appeal=appeal.pk, reason=reason.strip())
+        send_after_commit(tasks.notify_appeal_outcome, appeal.pk)
     return appeal
 
 

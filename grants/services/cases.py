@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from grants.models import (
     Application,
     Case,
+    CostCategory,
     CriterionScore,
     ImpartialityDeclaration,
     LineAssessment,
@@ -32,6 +33,7 @@ from grants.permissions import (
     is_caseworker,
 )
 from grants.services.locking import lock_call, lock_case
+from grants.snapshots import line_categories, requested_per_category
 from grants.workflows import ALLOCATABLE, CASE
 from portal import audit
 from portal.audit import Actor
@@ -194,15 +196,19 @@ def assessment_lines(case: Case, submission: Submission) -> list[LineAssessment]
     return lines
 
 
-def eligible_amounts(case: Case, submission: Submission | None) -> tuple[Decimal, dict[str, Decimal]]:
-    """What was applied for, in all and per cost category (by name), less the lines the caseworker
+def eligible_amounts(case: Case, submission: Submission | None) -> tuple[Decimal, dict[int, Decimal]]:
+    """What was applied for, in all and per cost category (by id), less the lines the caseworker
     found ineligible (R10): the most that can be allocated or granted."""
     if submission is None:
         return ZERO, {}
-    per_category = {row["name"]: Decimal(row["total"]) for row in submission.snapshot["budget"]["categories"]}
+    categories = list(CostCategory.objects.filter(call_id=case.call_id))
+    per_category = requested_per_category(submission.snapshot, categories)
+    of_line = line_categories(submission.snapshot, categories)
     total = submission.total
     for line in case.line_assessments.filter(submission=submission, eligible=False):
-        per_category[line.category] = per_category.get(line.category, ZERO) - line.requested
+        category_id = of_line[line.index] if line.index < len(of_line) else None
+        if category_id is not None:
+            per_category[category_id] -= line.requested
         total -= line.requested
     return total, per_category
 

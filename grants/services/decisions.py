@@ -14,6 +14,7 @@ from grants.models import Case, CostCategory, Decision, DecisionLine, Letter, Su
 from grants.permissions import can_accept, can_approve, can_propose, is_applicant_member
 from grants.services.cases import case_record, case_take, eligible_amounts, money
 from grants.services.locking import lock_case, lock_decision
+from grants.snapshots import requested_per_category
 from grants.workflows import DECISION
 from portal.audit import Actor
 from portal.background import send_after_commit
@@ -53,13 +54,13 @@ def _proposed_amount(
         raise Refused(_("Beløpene per kostnadskategori er ikke gyldige."))
     _eligible_total, eligible = eligible_amounts(case, submission)
     for category in categories:
-        if granted.get(category.pk, ZERO) > eligible.get(category.name, ZERO):
+        if granted.get(category.pk, ZERO) > eligible.get(category.pk, ZERO):
             raise Refused(
                 _(
                     "I «%(category)s» kan det ikke gis mer enn det er søkt om til utgifter som kan få "
                     "tilskudd (%(eligible)s)."
                 )
-                % {"category": category.name, "eligible": kr(eligible.get(category.name, ZERO))}
+                % {"category": category.name, "eligible": kr(eligible.get(category.pk, ZERO))}
             )
     split = sum(granted.values(), ZERO)
     if split != case.allocated:
@@ -72,13 +73,13 @@ def _proposed_amount(
 
 def _add_lines(decision: Decision, categories: list[CostCategory], submission: Submission, granted: dict) -> None:
     """What was applied for and what is granted in each cost category (the letter's table)."""
-    requested = {row["name"]: Decimal(row["total"]) for row in submission.snapshot["budget"]["categories"]}
+    requested = requested_per_category(submission.snapshot, categories)
     is_grant = decision.kind == Kind.GRANT
     DecisionLine.objects.bulk_create(
         DecisionLine(
             decision=decision,
             category=category,
-            requested=requested.get(category.name, ZERO),
+            requested=requested[category.pk],
             granted=granted.get(category.pk, ZERO) if is_grant else ZERO,
         )
         for category in categories

@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,6 +21,7 @@ from grants.appeal_letters import appeal_deadline_for
 from grants.forms.decisions import KIND_EXPLANATIONS, CategoryRow, DecisionProposalForm, DecisionReturnForm
 from grants.letters import letter_title, proposal_texts
 from grants.models import Call, Case, CostCategory, Decision, Letter, Submission
+from grants.snapshots import line_categories, requested_per_category
 from grants.views.applications import application_history
 from portal.audit import Actor
 from portal.files import serve_file
@@ -36,19 +35,22 @@ from portal.rules import Refused
 def _category_rows(case: Case, submission: Submission | None) -> list[CategoryRow]:
     """The call's cost categories with the amount applied for and the amount recommended in the
     assessment (the eligible lines' recommendations summed per category)."""
+    categories = list(CostCategory.objects.filter(call_id=case.call_id).order_by("order", "pk"))
     requested, recommended = {}, {}
     if submission is not None:
-        requested = {row["name"]: Decimal(row["total"]) for row in submission.snapshot["budget"]["categories"]}
+        requested = requested_per_category(submission.snapshot, categories)
+        of_line = line_categories(submission.snapshot, categories)
         for line in services.assessment_lines(case, submission):
-            if line.eligible:
-                recommended[line.category] = recommended.get(line.category, ZERO) + line.recommended
+            category_id = of_line[line.index] if line.index < len(of_line) else None
+            if line.eligible and category_id is not None:
+                recommended[category_id] = recommended.get(category_id, ZERO) + line.recommended
     return [
         CategoryRow(
             category=category,
-            requested=requested.get(category.name, ZERO),
-            recommended=recommended.get(category.name, ZERO),
+            requested=requested.get(category.pk, ZERO),
+            recommended=recommended.get(category.pk, ZERO),
         )
-        for category in CostCategory.objects.filter(call_id=case.call_id).order_by("order", "pk")
+        for category in categories
     ]
 
 

@@ -64,6 +64,9 @@ def payments_due(request):
             *("id", "amount", "paid", "accepted_at", "approved_at", "case__id", "case__call__id", "case__call__title"),
             *("case__application__id", "case__application__reference"),
             *("case__application__organisation__id", "case__application__organisation__name"),
+            # What reading the call's title and the county's name reads (grants/portal.translation).
+            *("case__call__title_nb", "case__call__title_nn"),
+            *("case__application__organisation__name_nb", "case__application__organisation__name_nn"),
         )
         .order_by(F("accepted_at").asc(nulls_last=True), "approved_at", "pk")
     )

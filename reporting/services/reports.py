@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants.models import BudgetLine, Case, CostCategory, Decision
+from grants.snapshots import requested_per_category
 from portal.audit import Actor
 from portal.background import send_after_commit
 from portal.formats import ZERO
@@ -46,12 +47,11 @@ def record_report(actor: Actor, report: AnnualReport, action: str, **changes) ->
 
 
 def budget_per_category(application, categories: list[CostCategory]) -> dict[int, Decimal]:
-    """The budget the county applied with: the current submission's, matched by category name
-    as grants does; the budget lines when there is no submission left to read."""
+    """The budget the county applied with: the current submission's, matched by category as grants
+    does (grants.snapshots); the budget lines when there is no submission left to read."""
     submission = application.current_submission()
     if submission is not None:
-        by_name = {row["name"]: Decimal(str(row["total"])) for row in submission.snapshot["budget"]["categories"]}
-        return {c.pk: by_name.get(c.name, ZERO) for c in categories}
+        return requested_per_category(submission.snapshot, categories)
     sums = dict(
         BudgetLine.objects.filter(application=application)
         .values_list("category_id")

@@ -214,6 +214,11 @@ def assert_the_records_are_as_stored(archive, objects, submission) -> None:
     assert json.loads(archive.read(f"tilbakebetaling/{claim.pk}.json"))["beløp"] == "25000.00"
 
 
+def confirmed_reference(rows) -> str:
+    confirmed = next(row for row in rows if row["Handling"] == "application.confirmed")
+    return json.loads(confirmed["Endringer"])["reference"]
+
+
 def assert_the_history_has_every_event(archive) -> None:
     """The history: every event of the application and of the report, in order, with labels."""
     rows = history_rows(archive)
@@ -229,6 +234,12 @@ def assert_the_history_has_every_event(archive) -> None:
     assert expected_actions[-1] == "report.submitted"
     confirmed = next(row for row in rows if row["Handling"] == "application.confirmed")
     assert confirmed["Handling (tekst)"] == "Bekreftet og sendt inn"
+    # The event as a sentence people read, with the reference and states by their labels.
+    assert confirmed["Hendelse"].startswith("Bekreftet og sendt inn ")
+    assert f"med referanse {confirmed_reference(rows)}." in confirmed["Hendelse"]
+    approved = next(row for row in rows if row["Handling"] == "decision.approved")
+    assert "kr\xa01\xa0000\xa0000" in approved["Hendelse"] and "approvals_cleared" not in approved["Hendelse"]
+    assert not [row["Til status"] for row in rows if row["Til status"] and "_" in row["Til status"]]
     assert confirmed["Utført av"] == "Dag Direktør <director.a@example.org>"
     assert confirmed["Organisasjon"] == "Fylke A"
     assert confirmed["Tidspunkt"].endswith(("+01:00", "+02:00"))
@@ -239,6 +250,7 @@ def assert_the_history_has_every_event(archive) -> None:
         "Organisasjon",
         "Handling",
         "Handling (tekst)",
+        "Hendelse",
         "Fra status",
         "Til status",
         "Endringer",

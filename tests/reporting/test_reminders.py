@@ -147,7 +147,7 @@ def test_application_deadline_reminds_each_eligible_county_at_14_7_and_1_days(ca
     time_machine.move_to(deadline - 14 * DAY + HOUR, tick=False)
     messages = by_county(sweep(), cast)
     assert [len(messages[name]) for name in "ABC"] == [1, 1, 0]  # county C is not in the trial
-    message = messages["A"][0]
+    message = messages["B"][0]  # county B writes bokmål (county A's nynorsk: test_reminder_languages.py)
     assert message.subject == f"[IMDi tilskudd] Søknadsfristen for {cast.call.title} er " + timezone.localtime(
         deadline
     ).strftime("%d.%m.%Y %H:%M")
@@ -241,7 +241,7 @@ def test_an_application_waiting_two_days_for_confirmation_reminds_those_who_may_
     time_machine.move_to(sent_at + 2 * DAY + HOUR, tick=False)
     [message] = sweep()
     assert set(message.to) == {cast.county_a.letter_email, cast.director_a.email, cast.delegate_a.email}
-    assert "venter på bekreftelse" in message.subject
+    assert "ventar på stadfesting" in message.subject  # county A writes nynorsk
     assert f"{settings.SITE_URL}/soknader/{application.pk}/" in message.body
     assert sweep() == []
 
@@ -327,9 +327,9 @@ def test_a_repayment_is_reminded_seven_days_before_it_is_due_and_once_overdue(ca
     assert sweep() == []
     time_machine.move_to(timezone.now() + 4 * DAY, tick=False)  # 6 days before
     [message] = sweep()
-    assert message.subject == f"[IMDi tilskudd] Krav om tilbakebetaling {claim.reference} forfaller " + due.strftime(
+    assert message.subject == f"[IMDi tilskot] Krav om tilbakebetaling {claim.reference} forfell " + due.strftime(
         "%d.%m.%Y"
-    )
+    )  # county A writes nynorsk
     assert "kr\xa0125\xa0000" in message.body
     link = reverse("repayment_view", args=[decision.case.application_id, claim.pk])
     assert f"{settings.SITE_URL}{link}" in message.body
@@ -403,7 +403,14 @@ def test_a_stale_claim_is_taken_over_after_an_hour(cast, deadline, time_machine)
 def test_an_unknown_placeholder_in_a_stored_text_is_sent_as_written(cast, deadline, time_machine):
     ReminderText.objects.update_or_create(
         kind="application_deadline",
-        defaults={"subject": "Frist {deadline} {fylke}", "body": "Hei {organisation.name} {organisation}"},
+        defaults={
+            f"{field}_{language}": text
+            for language in ("nb", "nn")
+            for field, text in (
+                ("subject", "Frist {deadline} {fylke}"),
+                ("body", "Hei {organisation.name} {organisation}"),
+            )
+        },
     )
     time_machine.move_to(deadline - 3 * DAY, tick=False)
     message = by_county(sweep(), cast)["A"][0]
@@ -433,9 +440,11 @@ def test_the_data_migration_writes_a_valid_default_text_for_every_kind(db):
     texts = {t.kind: t for t in ReminderText.objects.all()}
     assert set(texts) == set(reminders.K.values)
     assert texts["report_deadline"].subject == "Endret av en administrator"  # never overwritten
-    for kind, (subject, body) in reminders.DEFAULT_TEXTS.items():
-        assert migration.TEXTS[kind] == (subject, body)
+    for kind, (subject, body) in migration.TEXTS.items():  # its (old) defaults, which 0008 replaces
         assert reminders.text_problems(kind, subject) == reminders.text_problems(kind, body) == ""
+    for kind, standards in reminders.DEFAULT_TEXTS.items():  # both standards: test_reminder_languages.py
+        for subject, body in standards.values():
+            assert reminders.text_problems(kind, subject) == reminders.text_problems(kind, body) == ""
 
 
 # --- Query count ------------------------------------------------------------------------------

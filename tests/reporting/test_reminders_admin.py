@@ -27,6 +27,11 @@ def page(response) -> str:
     return html.unescape(response.content.decode())
 
 
+def texts(subject: str, body: str) -> dict[str, str]:
+    """The form's fields with the same text in bokmål and nynorsk."""
+    return {"subject_nb": subject, "body_nb": body, "subject_nn": subject, "body_nn": body}
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [("caseworker", 200), ("admin", 200), ("auditor", 200), ("county_staff", 403), ("stranger", 403)],
@@ -52,53 +57,53 @@ def test_the_edit_page_lists_the_placeholders_of_the_kind(login_as):
     content = page(login_as("admin").get(EDIT))
     assert "{deadline}" in content and "{days}" in content and "{link}" in content
     assert "{amount}" not in content  # not a placeholder of the application deadline
-    assert 'name="subject"' in content
+    assert 'name="subject_nb"' in content and 'name="subject_nn"' in content
 
 
 def test_a_caseworker_sees_the_text_but_no_form(login_as):
     content = page(login_as("caseworker").get(EDIT))
     assert "Søknadsfristen for" in content
-    assert 'name="subject"' not in content
+    assert 'name="subject_nb"' not in content
 
 
 @pytest.mark.parametrize("role", ["caseworker", "auditor", "county_director"])
 def test_only_an_admin_may_change_a_text(login_as, role):
-    response = login_as(role).post(EDIT, {"subject": "Endret {call}", "body": "Endret"})
+    response = login_as(role).post(EDIT, texts("Endret {call}", "Endret"))
     assert response.status_code == 403
-    assert not ReminderText.objects.filter(subject="Endret {call}").exists()
+    assert not ReminderText.objects.filter(subject_nb="Endret {call}").exists()
 
 
 def test_an_admin_changes_a_text_and_the_next_reminder_uses_it(login_as, cast, deadline, time_machine):
     response = login_as("admin").post(
-        EDIT, {"subject": "Husk fristen {deadline}", "body": "Hei {organisation}, søk innen {days} dager: {link}"}
+        EDIT, texts("Husk fristen {deadline}", "Hei {organisation}, søk innen {days} dager: {link}")
     )
     assert response.status_code == 302
     text = ReminderText.objects.get(kind="application_deadline")
-    assert (text.subject, text.updated_by) == ("Husk fristen {deadline}", cast.admin)
+    assert (text.subject_nb, text.updated_by) == ("Husk fristen {deadline}", cast.admin)
     event = AuditEvent.objects.get(action="reminder_text.changed")
     assert event.object_id == str(text.pk)
-    assert event.changes["subject"][1] == "Husk fristen {deadline}"
+    assert event.changes["subject_nb"][1] == "Husk fristen {deadline}"
     assert "Påminnelsestekst endret" in page(login_as("admin").get(EDIT))  # the page's history
 
     time_machine.move_to(deadline - 3 * DAY, tick=False)
-    message = by_county(sweep(), cast)["A"][0]
+    message = by_county(sweep(), cast)["B"][0]  # county B writes bokmål
     assert message.subject == "[IMDi tilskudd] Husk fristen " + timezone.localtime(deadline).strftime("%d.%m.%Y %H:%M")
-    assert message.body.startswith("Hei Fylke A, søk innen 3 dager: http")
+    assert message.body.startswith("Hei Fylke B, søk innen 3 dager: http")
 
 
 def test_an_unknown_placeholder_is_refused_with_the_names(login_as):
-    before = ReminderText.objects.get(kind="application_deadline").body
-    response = login_as("admin").post(EDIT, {"subject": "Frist {deadline}", "body": "Hei {fylke} og {beløp}"})
+    before = ReminderText.objects.get(kind="application_deadline").body_nb
+    response = login_as("admin").post(EDIT, texts("Frist {deadline}", "Hei {fylke} og {beløp}"))
     assert response.status_code == 200
     content = page(response)
     assert "Ukjente plassholdere: {fylke}, {beløp}." in content
     assert "Det er noe som må rettes" in content
-    assert ReminderText.objects.get(kind="application_deadline").body == before
+    assert ReminderText.objects.get(kind="application_deadline").body_nb == before
     assert not AuditEvent.objects.filter(action="reminder_text.changed").exists()
 
 
 def test_a_stray_brace_is_refused(login_as):
-    response = login_as("admin").post(EDIT, {"subject": "Frist {deadline", "body": "Hei"})
+    response = login_as("admin").post(EDIT, texts("Frist {deadline", "Hei"))
     assert response.status_code == 200
     assert "krøllparentes" in page(response)
 

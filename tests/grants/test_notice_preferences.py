@@ -1,0 +1,517 @@
+"""How IMDi's people hear of events (issue 13, item 4): each chooses on the notices page to be e-mailed
+at once for every event in the calls they follow, or to get one e-mail each morning with yesterday's
+events; the case's caseworker is always told at once. The digest lists yesterday's events once, in
+bokmål, with what happened, the county, the amount and a link; nothing is sent on a day without any."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import DatabaseError, connection
+from django.urls import reverse
+from django.utils import timezone
+
+from grants import notice_digest, services, tasks
+from grants.models import CallFollow, Case, Decision, ImpartialityDeclaration, NoticeDigest
+from portal.celery import app
+from portal.dates import start_of_day
+from portal.formats import kr
+from portal.models import AuditEvent, Role, User
+from reporting import tasks as reporting_tasks
+from reporting.services import repayments
+from tests import factories as f
+from tests.conftest import assert_constant_queries, login
+from tests.grants.helpers_cases import assigned, decided, issued
+from tests.reporting.helpers import paid_grant
+from tests.reporting.test_review import submitted_report
+
+pytestmark = pytest.mark.django_db
+
+PAGE = "/imdi/varsler/"
+NYNORSK_ONLY = ("ikkje", "frå", "dykk", "tilskot", "hending")
+IMMEDIATELY, DIGEST = User.NoticeChoice.IMMEDIATELY, User.NoticeChoice.DIGEST
+
+
+def flat(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def amount(value: str) -> str:
+    return flat(kr(Decimal(value)))
+
+
+def follow(user: User, call, choice: str = IMMEDIATELY) -> None:
+    CallFollow.objects.create(user=user, call=call)
+    User.objects.filter(pk=user.pk).update(notice_choice=choice)
+    user.refresh_from_db()
+
+
+def choose(user: User, choice: str) -> None:
+    User.objects.filter(pk=user.pk).update(notice_choice=choice)
+    user.refresh_from_db()
+
+
+def county_of(call, standard: str = "nb"):
+    """A new county eligible for ``call``, with a staff member and a director."""
+    county = f.make_org(standard=standard)
+    staff = f.make_user(roles=[(county, Role.COUNTY_STAFF)])
+    director = f.make_user(roles=[(county, Role.COUNTY_DIRECTOR)])
+    call.eligible_organisations.add(county)
+    return county, staff, director
+
+
+def submitted_by(call, county=None):
+    """A new county's application to ``call``, submitted now; its submission."""
+    county, staff, director = county or county_of(call)
+    return f.submit(f.make_application(call, staff), sender=staff, confirmer=director)
+
+
+def new_submission_notices() -> list:
+    return [message for message in mail.outbox if message.subject.startswith(f"{prefix()}Ny søknad fra")]
+
+
+def prefix() -> str:
+    return f"{settings.PORTAL_EMAIL_SUBJECT_PREFIX} "
+
+
+# --- Immediate notices: who is told -----------------------------------------------------------
+
+
+def test_a_follower_who_chose_at_once_is_told_with_the_case_s_caseworker(cast):
+    follow(cast.admin, cast.call)
+    submission = submitted_by(cast.call)
+    assigned(cast, submission.application.case, cast.caseworker2)
+    mail.outbox.clear()
+
+    tasks.notify_submission_received(submission.pk)
+
+    [message] = new_submission_notices()
+    assert message.to == sorted([cast.admin.email, cast.caseworker2.email])
+    assert reverse("case_detail", args=[submission.application.case.pk]) in message.body
+
+
+def test_a_follower_who_chose_the_digest_gets_no_single_e_mail(cast):
+    follow(cast.caseworker2, cast.call, DIGEST)
+    submission = submitted_by(cast.call)  # nobody has the case
+    mail.outbox.clear()
+
+    tasks.notify_submission_received(submission.pk)
+
+    # Somebody follows the call, so the others are not told either: caseworker2 reads of it tomorrow.
+    assert new_submission_notices() == []
+    submission.refresh_from_db()
+    assert submission.imdi_notified_at is not None  # claimed: the sweep does not try again
+
+
+def test_the_assigned_caseworker_is_told_at_once_even_after_choosing_the_digest(cast):
+    choose(cast.caseworker, DIGEST)
+    submission = submitted_by(cast.call)
+    assigned(cast, submission.application.case, cast.caseworker)
+    mail.outbox.clear()
+
+    tasks.notify_submission_received(submission.pk)
+
+    [message] = new_submission_notices()
+    assert message.to == [cast.caseworker.email]
+
+
+def test_without_followers_or_a_caseworker_every_caseworker_who_wants_e_mail_at_once_is_told(cast):
+    other_call = f.make_call(cast.scheme)
+    follow(cast.caseworker2, other_call)  # follows another call: not this one
+    choose(cast.admin, DIGEST)
+    submission = submitted_by(cast.call)
+    mail.outbox.clear()
+
+    tasks.notify_submission_received(submission.pk)
+
+    [message] = new_submission_notices()
+    assert message.to == sorted([cast.caseworker.email, cast.caseworker2.email])
+
+
+def test_when_every_caseworker_chose_the_digest_the_call_s_contact_address_is_told(cast):
+    choose(cast.caseworker, DIGEST)
+    choose(cast.caseworker2, DIGEST)
+    submission = submitted_by(cast.call)
+    mail.outbox.clear()
+
+    tasks.notify_submission_received(submission.pk)
+
+    [message] = new_submission_notices()
+    assert message.to == [cast.call.contact_email]
+
+
+def test_a_follower_with_a_conflict_in_the_case_is_not_told(cast):
+    follow(cast.caseworker2, cast.call)
+    follow(cast.admin, cast.call)
+    submission = submitted_by(cast.call)
+    ImpartialityDeclaration.objects.create(
+        case=submission.application.case,
+        user=cast.caseworker2,
+        disqualified=True,
+        reason="Søsteren min leder prosjektet.",
+    )
+    mail.outbox.clear()
+
+    tasks.notify_submission_received(submission.pk)
+
+    [message] = new_submission_notices()
+    assert message.to == [cast.admin.email]
+
+
+def test_an_auditor_or_a_former_member_who_follows_is_not_told(cast):
+    follow(cast.auditor, cast.call)
+    follow(cast.admin, cast.call)
+    User.objects.filter(pk=cast.admin.pk).update(is_active=False)
+    submission = submitted_by(cast.call)
+    assigned(cast, submission.application.case, cast.caseworker)
+    mail.outbox.clear()
+
+    tasks.notify_submission_received(submission.pk)
+
+    [message] = new_submission_notices()
+    assert message.to == [cast.caseworker.email]
+
+
+def test_followers_hear_of_an_acceptance_and_a_county_s_comment(cast):
+    """The other notices to IMDi go the same way: the case's caseworker and the followers at once."""
+    decision = paid_grant(cast)  # county A's grant, accepted (its notice never sent: no commit here)
+    follow(cast.admin, cast.call)
+    claim = repayments.repayment_notice(
+        actor=f.actor_for(cast.caseworker),
+        decision_id=decision.pk,
+        reason="unused",
+        amount=Decimal("200000"),
+        explanation="Ubrukte midler.",
+        comment_deadline=timezone.localdate() + dt.timedelta(days=14),
+    )
+    repayments.repayment_comment(actor=f.actor_for(cast.staff_a), claim_id=claim.pk, comment="Vi er enige.")
+    mail.outbox.clear()
+
+    tasks.notify_accepted(decision.pk)
+    reporting_tasks.notify_comment(claim.pk)
+
+    both = sorted([cast.admin.email, cast.caseworker.email])
+    [accepted] = [m for m in mail.outbox if "har akseptert tilskuddet" in m.subject]
+    assert accepted.to == both
+    [comment] = [m for m in mail.outbox if "Merknader fra" in m.subject]
+    assert comment.to == both
+
+
+def test_followers_hear_of_a_submitted_report(cast):
+    decision = paid_grant(cast)
+    follow(cast.caseworker2, cast.call)
+    report = submitted_report(decision)
+    mail.outbox.clear()
+
+    reporting_tasks.notify_submitted(report.pk)
+
+    [message] = [m for m in mail.outbox if "Årsrapport og regnskap" in m.subject]
+    assert message.to == sorted([decision.case.assigned_to.email, cast.caseworker2.email])
+
+
+# --- The page ---------------------------------------------------------------------------------
+
+
+def test_a_caseworker_follows_calls_and_chooses_the_digest_on_the_page(client, cast):
+    other_call = f.make_call(cast.scheme)
+    foreign = f.make_call(f.make_scheme(f.make_org("Bufdir", kind="directorate")), year=2026)
+    login(client, cast.caseworker)
+
+    page = client.get(PAGE).content.decode()
+    assert f'value="{cast.call.pk}"' in page and f'value="{other_call.pk}"' in page
+    assert f'value="{foreign.pk}"' not in page  # another directorate's call
+    assert re.search(r'value="immediately"[^>]*checked', page)
+
+    response = client.post(PAGE, {"choice": "digest", "calls": [cast.call.pk, other_call.pk]})
+
+    assert response.status_code == 302 and response["Location"] == PAGE
+    cast.caseworker.refresh_from_db()
+    assert cast.caseworker.notice_choice == DIGEST
+    assert set(CallFollow.objects.filter(user=cast.caseworker).values_list("call_id", flat=True)) == {
+        cast.call.pk,
+        other_call.pk,
+    }
+    event = AuditEvent.objects.get(action="notices.changed")
+    assert event.actor == cast.caseworker
+    assert event.changes["choice"] == "digest" and event.changes["previous"] == "immediately"
+    assert event.changes["followed"] == sorted([cast.call.title, other_call.title])
+    # The page says it was saved and shows the change in words.
+    page = flat(client.get(PAGE).content.decode())
+    assert "Varslene ble endret: én e-post om dagen med gårsdagens hendelser." in page
+    assert re.search(rf'value="{cast.call.pk}"[^>]*checked', page)
+
+
+def test_unfollowing_a_call_removes_it_and_says_so_in_the_history(client, cast):
+    follow(cast.caseworker, cast.call)
+    login(client, cast.caseworker)
+
+    client.post(PAGE, {"choice": "immediately"})
+
+    assert not CallFollow.objects.filter(user=cast.caseworker).exists()
+    event = AuditEvent.objects.get(action="notices.changed")
+    assert event.changes == {"choice": "immediately", "unfollowed": [cast.call.title]}
+
+
+def test_saving_without_a_change_records_nothing(client, cast):
+    follow(cast.caseworker, cast.call)
+    login(client, cast.caseworker)
+    response = client.post(PAGE, {"choice": "immediately", "calls": [cast.call.pk]}, follow=True)
+    assert "Ingenting er endret." in response.content.decode()
+    assert not AuditEvent.objects.filter(action="notices.changed").exists()
+
+
+def test_a_call_of_another_directorate_cannot_be_followed(client, cast):
+    foreign = f.make_call(f.make_scheme(f.make_org("Bufdir", kind="directorate")), year=2026)
+    login(client, cast.caseworker)
+    response = client.post(PAGE, {"choice": "immediately", "calls": [foreign.pk]})
+    assert response.status_code == 200  # the form again, with the error
+    assert not CallFollow.objects.exists()
+    with pytest.raises(services.Refused):
+        services.notice_choice_set(actor=f.actor_for(cast.caseworker), choice="immediately", call_ids=[foreign.pk])
+
+
+def test_the_auditor_reads_the_page_without_a_form_and_cannot_save(client, cast):
+    login(client, cast.auditor)
+    page = client.get(PAGE)
+    assert page.status_code == 200 and 'name="choice"' not in page.content.decode()
+    assert client.post(PAGE, {"choice": "digest"}).status_code == 403
+    cast.auditor.refresh_from_db()
+    assert cast.auditor.notice_choice == IMMEDIATELY
+
+
+@pytest.mark.parametrize("who", ["staff_a", "director_a", "stranger"])
+def test_county_users_and_people_without_a_role_are_refused(client, cast, who):
+    login(client, getattr(cast, who))
+    assert client.get(PAGE).status_code == 403
+    assert client.post(PAGE, {"choice": "digest"}).status_code == 403
+
+
+def test_the_page_keeps_its_query_count_as_calls_grow(client, cast):
+    login(client, cast.caseworker)
+
+    def add_calls(n: int) -> None:
+        for _index in range(n):
+            CallFollow.objects.create(user=cast.caseworker, call=f.make_call(cast.scheme))
+
+    assert_constant_queries(client, PAGE, add_calls, small=1, large=20)
+
+
+def test_the_page_is_in_imdi_s_menu_and_not_in_the_county_s(client, cast):
+    login(client, cast.caseworker)
+    assert f'href="{PAGE}"' in client.get(reverse("dashboard")).content.decode()
+    login(client, cast.staff_a)
+    assert f'href="{PAGE}"' not in client.get(reverse("dashboard")).content.decode()
+
+
+# --- The daily digest -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return start_of_day(day) + dt.timedelta(hours=hour, minutes=minute)
+
+
+def digests() -> list:
+    return [message for message in mail.outbox if "i utlysningene du følger" in message.subject]
+
+
+def test_the_digest_lists_yesterday_s_events_in_followed_calls_once(cast, time_machine, today):
+    yesterday = today - dt.timedelta(days=1)
+    other_call = f.make_call(cast.scheme)
+    follow(cast.caseworker2, cast.call, DIGEST)
+    time_machine.move_to(at(yesterday, 0, 5), tick=False)
+    early = submitted_by(cast.call)
+    time_machine.move_to(at(yesterday, 23, 50), tick=False)
+    late = submitted_by(cast.call)
+    submitted_by(other_call)  # a call caseworker2 does not follow
+    time_machine.move_to(at(yesterday - dt.timedelta(days=1), 23, 55), tick=False)
+    submitted_by(cast.call)  # the day before yesterday
+    time_machine.move_to(at(today, 0, 1), tick=False)
+    submitted_by(cast.call)  # today: tomorrow's digest
+    mail.outbox.clear()
+
+    time_machine.move_to(at(today, 7), tick=False)
+    assert notice_digest.digests_send() == 1
+    assert tasks.send_notice_digests() == 0  # the beat again, and again an hour later: nothing more
+    time_machine.move_to(at(today, 8), tick=False)
+    assert tasks.send_notice_digests() == 0
+
+    [message] = digests()
+    assert message.to == [cast.caseworker2.email]
+    assert message.subject == f"{prefix()}2 hendelser {yesterday:%d.%m.%Y} i utlysningene du følger"
+    body = flat(message.body)
+    for submission, time in ((early, "00:05"), (late, "23:50")):
+        application = submission.application
+        case_url = settings.SITE_URL + reverse("case_detail", args=[application.case.pk])
+        assert (
+            f"- {time} Ny søknad: {application.organisation.name}, referanse {application.reference}. "
+            f"Søkt beløp: {amount(str(submission.total))}. {case_url}"
+        ) in body
+    assert body.index("00:05") < body.index("23:50")
+    assert cast.call.title in body and other_call.title not in body
+    assert not [word for word in NYNORSK_ONLY if word in body], body
+    assert settings.SITE_URL + PAGE in body
+    digest = NoticeDigest.objects.get()
+    assert (digest.user, digest.day, digest.events) == (cast.caseworker2, yesterday, 2) and digest.sent_at
+
+
+def test_the_digest_lists_reports_and_comments(cast, time_machine, today):
+    yesterday = today - dt.timedelta(days=1)
+    decision = paid_grant(cast)  # county A's grant of kr 1 000 000, accepted today
+    follow(cast.admin, cast.call, DIGEST)
+    time_machine.move_to(at(yesterday, 9), tick=False)
+    report = submitted_report(decision)  # 200 000 unused
+    time_machine.move_to(at(yesterday, 10), tick=False)
+    claim = repayments.repayment_notice(
+        actor=f.actor_for(cast.caseworker),
+        decision_id=decision.pk,
+        reason="unused",
+        amount=Decimal("200000"),
+        explanation="Ubrukte midler.",
+        comment_deadline=yesterday + dt.timedelta(days=14),
+    )
+    repayments.repayment_comment(actor=f.actor_for(cast.staff_a), claim_id=claim.pk, comment="Vi er enige.")
+    mail.outbox.clear()
+
+    time_machine.move_to(at(today, 7), tick=False)
+    notice_digest.digests_send()
+
+    [message] = digests()
+    body = flat(message.body)
+    assert (
+        f"- 09:00 Årsrapport og regnskap sendt inn: Fylke A, referanse {decision.case.application.reference}." in body
+    )
+    assert (
+        f"Ubrukte midler: {amount('200000')}. " + settings.SITE_URL + reverse("report_assess", args=[report.pk]) in body
+    )
+    assert "- 10:00 Merknader til forhåndsvarsel om tilbakebetaling: Fylke A" in body
+    assert (
+        f"Varslet beløp: {amount('200000')}. " + settings.SITE_URL + reverse("repayment_detail", args=[claim.pk])
+        in body
+    )
+    assert "akseptert" not in body  # the acceptance was today, not yesterday
+
+
+def test_an_acceptance_and_an_appeal_are_in_the_digest(cast, time_machine, today):
+    yesterday = today - dt.timedelta(days=1)
+    follow(cast.caseworker2, cast.call, DIGEST)
+    granted = Case.objects.get(application=submitted_by(cast.call).application)
+    grant = decided(cast, granted, amount="750000")
+    issued(grant)
+    dismissed = Case.objects.get(application=submitted_by(cast.call).application)
+    dismissal = decided(cast, dismissed, kind=Decision.Kind.DISMISSAL)
+    issued(dismissal)
+    time_machine.move_to(at(yesterday, 11), tick=False)
+    director = User.objects.get(
+        memberships__organisation=granted.application.organisation, memberships__role="county_director"
+    )
+    services.decision_accept(actor=f.actor_for(director), decision_id=grant.pk)
+    staff = User.objects.get(
+        memberships__organisation=dismissed.application.organisation, memberships__role="county_staff"
+    )
+    appeal = services.appeal_file(actor=f.actor_for(staff), decision_id=dismissal.pk, reasons="Søknaden kom i tide.")
+    mail.outbox.clear()
+
+    time_machine.move_to(at(today, 7), tick=False)
+    notice_digest.digests_send()
+
+    [message] = digests()
+    body = flat(message.body)
+    assert (
+        f"Tilskuddet ble akseptert: {granted.application.organisation.name}, referanse "
+        f"{granted.application.reference}. Tildelt beløp: {amount('750000')}."
+    ) in body
+    assert (
+        f"Ny klage: {dismissed.application.organisation.name}, referanse {dismissed.application.reference}. "
+        f"Søkt beløp: {amount('1250000')}."
+    ) in body
+    assert settings.SITE_URL + reverse("appeal_detail", args=[appeal.pk]) in body
+
+
+def test_no_digest_on_a_day_without_events_and_none_for_those_who_chose_at_once(cast, time_machine, today):
+    yesterday = today - dt.timedelta(days=1)
+    follow(cast.caseworker2, cast.call, DIGEST)
+    follow(cast.admin, cast.call, IMMEDIATELY)
+    time_machine.move_to(at(today, 7), tick=False)
+    assert notice_digest.digests_send() == 0
+    assert digests() == [] and not NoticeDigest.objects.exists()
+
+    time_machine.move_to(at(yesterday, 12), tick=False)
+    submitted_by(cast.call)
+    mail.outbox.clear()
+    time_machine.move_to(at(today, 7), tick=False)
+    notice_digest.digests_send()
+    assert [m.to for m in digests()] == [[cast.caseworker2.email]]
+
+
+def test_the_digest_leaves_out_cases_with_a_conflict(cast, time_machine, today):
+    yesterday = today - dt.timedelta(days=1)
+    follow(cast.caseworker2, cast.call, DIGEST)
+    time_machine.move_to(at(yesterday, 12), tick=False)
+    submission = submitted_by(cast.call)
+    ImpartialityDeclaration.objects.create(
+        case=submission.application.case, user=cast.caseworker2, disqualified=True, reason="Nær familie."
+    )
+    mail.outbox.clear()
+    time_machine.move_to(at(today, 7), tick=False)
+    assert notice_digest.digests_send() == 0
+    assert digests() == []
+
+
+def test_the_digest_is_scheduled_each_morning():
+    entry = app.conf.beat_schedule["send-notice-digests"]
+    assert entry["task"] == "grants.tasks.send_notice_digests"
+    assert 7 in entry["schedule"].hour and entry["schedule"].minute == {0}
+
+
+# --- Two sweeps at once (PostgreSQL) ----------------------------------------------------------
+
+READERS = 12
+SWEEPS = 6
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+@pytest.mark.django_db(transaction=True)
+def test_six_digest_sweeps_at_once_send_each_digest_once(cast, time_machine, today):
+    yesterday = today - dt.timedelta(days=1)
+    readers = [f.make_user(roles=[(cast.imdi, Role.CASEWORKER)]) for _index in range(READERS)]
+    for reader in readers:
+        follow(reader, cast.call, DIGEST)
+    time_machine.move_to(at(yesterday, 12), tick=False)
+    submitted_by(cast.call)
+    submitted_by(cast.call)
+    mail.outbox.clear()
+    now = at(today, 7)
+    barrier = threading.Barrier(SWEEPS)
+    results: list = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=30)
+            results.append(notice_digest.digests_send(now))
+        except DatabaseError as error:  # a deadlock or a unique violation fails the test, by name
+            results.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _index in range(SWEEPS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert all(isinstance(result, int) for result in results), results
+    assert sum(results) == READERS
+    sent = digests()
+    assert sorted(address for message in sent for address in message.to) == sorted(r.email for r in readers)
+    assert NoticeDigest.objects.filter(sent_at__isnull=False, events=2).count() == READERS
