@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test crawl install messages compilemessages compilemessages-if-possible lint format bench check-deploy clean chromium
+.PHONY: run test crawl install messages compilemessages compilemessages-if-possible lint format bench check-deploy clean chromium backup restore
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] != (3, 11))" || \
@@ -45,7 +45,8 @@ test: install compilemessages chromium
 	mkdir -p $(VAR_DIR)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The axe crawl: every GET URL of the URL × role matrix, as each role that may see it (about 6 minutes).
+# The axe crawl alone (`make test` runs it too): every GET URL of the URL × role matrix, as each role
+# that may see it, and the admin's widgets opened (about 2 minutes).
 crawl: install compilemessages chromium
 	mkdir -p $(VAR_DIR)
 	$(PY) -m pytest -m crawl tests/e2e/test_axe_crawl.py $(PYTEST_ARGS)
@@ -68,6 +69,18 @@ format: install
 # Benchmarks (not part of `make test`): make bench ARGS="--counties 3 --calls 5 --applications 50"
 bench: install compilemessages
 	$(PY) bench/run.py $(ARGS)
+
+# The database and the private files into var/backups/<date>-<time>/, with a manifest of SHA-256s
+# (README.md, "Drift: sikkerhetskopi og gjenoppretting"), from the same DATABASE_URL and
+# PRIVATE_FILES_DIR (or S3_BUCKET) as the portal.
+backup: install
+	$(PY) manage.py backup
+
+# A backup into an empty database and storage: make restore BACKUP=var/backups/<folder>
+# (RESTORE_ARGS=--replace empties a database and storage that are not; --verify-only only checks).
+restore: install
+	@test -n "$(BACKUP)" || { echo "Which backup? make restore BACKUP=var/backups/<folder>"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(RESTORE_ARGS)
 
 clean:
 	rm -rf $(VENV) var

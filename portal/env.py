@@ -84,6 +84,8 @@ def parse_database_url(url: str, *, name: str = "DATABASE_URL") -> dict:
         except ValueError:
             raise ImproperlyConfigured(f"{name} has an invalid port.") from None
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        if "connect_timeout" in options:
+            options["connect_timeout"] = _connect_timeout(options["connect_timeout"], name)
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": database,
@@ -100,6 +102,20 @@ def parse_database_url(url: str, *, name: str = "DATABASE_URL") -> dict:
             raise ImproperlyConfigured(f"{name} must name a file, e.g. sqlite:///var/portal.sqlite3.")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": {}}
     raise ImproperlyConfigured(f"{name} must start with postgres:// or sqlite:///, not {scheme or url!r}.")
+
+
+def _connect_timeout(value: str, name: str) -> int:
+    """Seconds to wait for PostgreSQL to answer a new connection (libpq waits at least 2; 0 would
+    wait forever, and a page would hang on a database that does not answer)."""
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}'s connect_timeout must be a whole number of seconds, not {value!r}."
+        ) from None
+    if seconds < 1:
+        raise ImproperlyConfigured(f"{name}'s connect_timeout must be at least 1 second (0 waits forever).")
+    return seconds
 
 
 def parse_redis_url(url: str, *, name: str = "REDIS_URL") -> str:

@@ -7,7 +7,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.dates import start_of_day
+from portal.form_fields import DateField
 from portal.models import COUNTY_ROLES, Delegation, Organisation, User
+from portal.validators import whole_number
+
+
+class WholeIdsMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of rows by id where every id must be a whole number a bigint holds: "²" or 10**25 is
+    refused as an invalid choice before the database is asked (on SQLite it was a server error)."""
+
+    def clean(self, value):
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            if whole_number(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
 
 
 class DelegationForm(forms.Form):
@@ -16,14 +31,12 @@ class DelegationForm(forms.Form):
         queryset=User.objects.none(),
         help_text=_("Fullmakt kan bare gis til ansatte i egen fylkeskommune."),
     )
-    valid_from = forms.DateField(
+    valid_from = DateField(
         label=_("Gyldig fra og med"),
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Dato, f.eks. 01.02.2025."),
     )
-    valid_to = forms.DateField(
+    valid_to = DateField(
         label=_("Gyldig til og med"),
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Fullmakten gjelder ut denne dagen."),
     )
     reason = forms.CharField(

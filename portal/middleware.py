@@ -7,11 +7,48 @@ from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 from portal.access import forbid_writes_for_readers
 from portal.models import IMDI_ROLES
 
 ACTIVE_MEMBERSHIP_SESSION_KEY = "portal.membership_id"
+
+# Browser features the portal never uses, switched off for every page and any frame in it.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
+
+
+class PrivacyHeadersMiddleware:
+    """Every response says which browser features it may use (none of the above), and a page for a
+    logged-in user is neither stored by the browser nor by a cache on the way: on a shared PC, the
+    next person must not find an application in the history or the disk cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
 
 # What an IMDi user without a second factor may still reach: setting one up, and leaving.
 MFA_SETUP_URL_NAMES = frozenset(

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.limits import text_field
 from portal.validators import validate_orgnr
 
 
@@ -40,6 +41,12 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. The e-mail address is the login; roles come from memberships."""
 
+    class NoticeChoice(models.TextChoices):
+        """How someone at IMDi wants to hear of events in the calls they follow (grants.notices)."""
+
+        IMMEDIATELY = "immediately", _("Med en gang, én e-post for hver hendelse")
+        DIGEST = "digest", _("Én e-post om dagen med gårsdagens hendelser")
+
     email = models.EmailField(_("e-post"), unique=True)
     full_name = models.CharField(_("fullt navn"), max_length=200)
     # Shown in letters: the caseworker's title and phone in the letterhead and the signature block.
@@ -48,6 +55,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("aktiv"), default=True)
     is_staff = models.BooleanField(_("tilgang til administrasjonen"), default=False)
     date_joined = models.DateTimeField(_("registrert"), default=timezone.now)
+    notice_choice = models.CharField(
+        _("varsler fra portalen"), max_length=12, choices=NoticeChoice.choices, default=NoticeChoice.IMMEDIATELY
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -59,6 +69,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("bruker")
         verbose_name_plural = _("brukere")
         ordering = ["full_name", "email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(notice_choice__in=["immediately", "digest"]), name="user_notice_choice_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -90,13 +105,15 @@ class Organisation(models.Model):
         default=WrittenStandard.BOKMAL,
         help_text=_("Skriftspråket vedtak og brev til organisasjonen skal bruke."),
     )
-    postal_address = models.TextField(_("postadresse"), help_text=_("Adressen brev sendes til."))
+    postal_address = text_field(_("postadresse"), help_text=_("Adressen brev sendes til."))
     letter_email = models.EmailField(_("e-post for brev"))
 
     class Meta:
         verbose_name = _("organisasjon")
         verbose_name_plural = _("organisasjoner")
-        ordering = ["name"]
+        # By the bokmål name in every language: ``name`` is translated (portal.translation), and ordering
+        # by it in nynorsk would sort by ``name_nn``, empty for every county.
+        ordering = ["name_nb"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["county", "directorate", "ministry"]), name="organisation_kind_valid"
@@ -135,8 +152,12 @@ ROLE_KIND = {
 class Membership(models.Model):
     """A user's role in an organisation. A user may hold several and picks one to act in."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("bruker")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("organisasjon")
+    )
     role = models.CharField(_("rolle"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
 
@@ -190,7 +211,7 @@ class Delegation(models.Model):
     )
     valid_from = models.DateTimeField(_("gyldig fra"))
     valid_to = models.DateTimeField(_("gyldig til"))
-    reason = models.TextField(_("begrunnelse"))
+    reason = text_field(_("begrunnelse"))
     created_at = models.DateTimeField(_("opprettet"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("trukket tilbake"), null=True, blank=True)
     revoked_by = models.ForeignKey(

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -78,11 +81,45 @@ def render_html(template: str, context: dict, *, language: str) -> str:
         return render_to_string(template, context)
 
 
+class RenderingTooSlow(RuntimeError):
+    """A PDF took longer than settings.PDF_TIME_LIMIT seconds to lay out."""
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm inside WeasyPrint: not an Exception, so no ``except Exception`` in the
+    layout code can swallow it; html_to_pdf turns it into RenderingTooSlow."""
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Stop the block with RenderingTooSlow after ``seconds`` (a hard limit, on the main thread: a
+    Celery worker's task, a sync web worker's request, a management command). In a thread, where no
+    alarm can be set, the limit is the Celery task's own and the web server's."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _OutOfTime:
+        raise RenderingTooSlow(f"The PDF took longer than {seconds} s to render") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def html_to_pdf(html: str, *, language: str) -> bytes:
-    """A PDF of ``html``; its stylesheets are linked relative to ``static/`` (``grants/letter.css``)."""
+    """A PDF of ``html``; its stylesheets are linked relative to ``static/`` (``grants/letter.css``).
+    Rendering stops after settings.PDF_TIME_LIMIT seconds (RenderingTooSlow): the documents' callers
+    mark it failed and their sweeps try again a few times, so no worker is held for hours."""
     fetcher = StaticFilesOnly()
     base_url = fetcher.roots[0].as_uri() + "/"
-    with translation.override(language or "nb"):
+    with translation.override(language or "nb"), time_limit(settings.PDF_TIME_LIMIT):
         return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(**PDF_OPTIONS)
 
 

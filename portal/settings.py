@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.PrivacyHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.HtmxRedirectMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,7 +102,13 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
 _db = parse_database_url(DATABASE_URL)
 if _db["ENGINE"].endswith("postgresql"):
     _db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60, minimum=0)
+    # A kept connection is checked before each request uses it: a restart of PostgreSQL between two
+    # requests goes unseen, and after an outage the same processes serve again without a restart.
     _db["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer (a frozen host, a hung proxy) is told as a 503 after this many
+    # seconds, not after the web server's own timeout; a stopped one refuses at once. libpq's minimum
+    # is 2; DATABASE_URL may set another (?connect_timeout=5). tests/drills/test_postgresql_outage.py
+    _db["OPTIONS"].setdefault("connect_timeout", 2)
     # PostgreSQL's JIT compiles any query the planner thinks costly (an aggregate over thousands of
     # rows, as on the statistics page) and that costs 20–30 ms a query, more than the query itself:
     # a web request's queries are short, so it is off for the portal's connections.
@@ -121,6 +128,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }
 else:
@@ -132,14 +140,32 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A broker that has stopped answering (frozen, not down) must not hold the user's request: short
+# socket timeouts and one retry, after which the task is left to the sweeps (portal.background).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TIMEZONE = "Europe/Oslo"
+# Hard and soft limits for every task (seconds), tighter for the kinds that render a PDF or send
+# mail; a task over its soft limit gets SoftTimeLimitExceeded, over the hard one its worker process
+# is replaced. Late acknowledgement makes a killed task run again (the tasks are idempotent).
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_ANNOTATIONS = ["portal.task_limits.TimeLimits"]  # per kind: PDFs, e-mails, exports
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A PDF that takes longer than this to lay out is stopped (portal.pdf.time_limit) and tried again
+# by the sweeps; bounded text fields keep every real document far below it.
+PDF_TIME_LIMIT = env_int("PDF_TIME_LIMIT", 60, minimum=1)
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        # The user model has one name field (full_name), which Django's default list does not know.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "full_name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -196,6 +222,9 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _https else 0, 
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SECURE_HSTS_SECONDS > 0)
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)  # trusted proxies in front, for the client IP
+# allauth's per-IP limits (failed logins, password resets) must see the client, not the proxy in front:
+# the same count as the audit log's, or ten failed logins a minute from anyone lock out every user.
+ALLAUTH_TRUSTED_PROXY_COUNT = NUM_PROXIES
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -279,10 +308,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norsk bokmål")), ("nn", _("Norsk nynorsk")), ("en", _("English"))]
-# Content written by IMDi (letter templates) exists in the two written standards; bokmål is the fallback.
+# Content written by IMDi and read by the counties (schemes, calls, cost categories, criteria, letter
+# templates, reminder texts, organisations' names: each app's translation.py) exists in the two written
+# standards; bokmål is the fallback. The admin labels each column "tittel (Norsk nynorsk)".
 MODELTRANSLATION_LANGUAGES = ("nb", "nn")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "nb"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("nb",)
+
+
+def MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME(verbose_name, language: str) -> str:  # noqa: N802 (a setting)
+    return f"{verbose_name} ({dict(LANGUAGES)[language]})"
+
+
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True

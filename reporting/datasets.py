@@ -13,7 +13,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils.translation import gettext_lazy
 
 from grants.models import (
@@ -73,11 +74,30 @@ REF = gettext_lazy("Referanse")
 COUNTY = gettext_lazy("Fylkeskommune")
 
 
+def _as_submitted(value) -> Subquery:
+    """``value`` (a field or an expression over the row) of the application's last submitted version."""
+    latest = Submission.objects.filter(application=OuterRef("pk")).order_by("-number")
+    return Subquery(latest.annotate(value=value).values("value")[:1])
+
+
+def _submitted_field(name: str):
+    return KeyTextTransform(name, KeyTransform("fields", "snapshot"))
+
+
 def _applications(call: Call) -> QuerySet:
-    budget = BudgetLine.objects.filter(application=OuterRef("pk")).values("application").annotate(t=Sum("amount"))
+    """The applications as they were submitted: a county that has withdrawn one for correction is
+    working on a draft that IMDi does not see (grants.access), in the exports neither."""
     return (
         Application.objects.filter(_submitted(), call=call)
-        .annotate(budget_total=Coalesce(Subquery(budget.values("t")), Value(ZERO), output_field=_money()))
+        .annotate(
+            submitted_title=Coalesce(
+                _as_submitted(_submitted_field("title")), Value(""), output_field=models.TextField()
+            ),
+            budget_total=Coalesce(_as_submitted(F("total")), Value(ZERO), output_field=_money()),
+            submitted_carry_over=Coalesce(
+                _as_submitted(Cast(_submitted_field("carry_over_amount"), _money())), Value(ZERO), output_field=_money()
+            ),
+        )
         .order_by("organisation__name", "reference", "pk")
     )
 
@@ -92,10 +112,10 @@ register(
             Column("county", COUNTY, "organisation__name", width=28),
             Column("state", gettext_lazy("Status for søknaden"), "state", CHOICE, Application.State, width=20),
             Column("case_state", gettext_lazy("Saksstatus"), "case__state", CHOICE, Case.State, width=20),
-            Column("title", gettext_lazy("Prosjektets navn"), "title", width=40),
+            Column("title", gettext_lazy("Prosjektets navn"), "submitted_title", width=40),
             Column("submitted_at", gettext_lazy("Sendt inn"), "submitted_at", DATETIME),
             Column("budget_total", gettext_lazy("Sum budsjett (kr)"), "budget_total", AMOUNT),
-            Column("carry_over_amount", gettext_lazy("Overført fra i fjor (kr)"), "carry_over_amount", AMOUNT),
+            Column("carry_over_amount", gettext_lazy("Overført fra i fjor (kr)"), "submitted_carry_over", AMOUNT),
             Column("recommended_total", gettext_lazy("Anbefalt (kr)"), "case__recommended_total", AMOUNT),
             Column("allocated", gettext_lazy("Fordelt (kr)"), "case__allocated", AMOUNT),
             Column("caseworker", gettext_lazy("Saksbehandler"), "case__assigned_to__full_name", width=24),
@@ -109,8 +129,8 @@ register(
         "budget_lines",
         gettext_lazy("Budsjettlinjer"),
         gettext_lazy(
-            "Én rad per budsjettlinje i de innsendte søknadene, slik linjene står nå. Er en søknad trukket "
-            "tilbake for retting, kan linjene avvike fra versjonen som ble sendt inn."
+            "Én rad per budsjettlinje i de innsendte søknadene, slik de ble sendt inn. En søknad som er trukket "
+            "tilbake for retting, er ikke med før fylkeskommunen har sendt den inn igjen."
         ),
         (
             Column("reference", REF, "application__reference", width=14),
@@ -119,9 +139,10 @@ register(
             Column("description", gettext_lazy("Hva beløpet dekker"), "description", width=40),
             Column("amount", gettext_lazy("Beløp (kr)"), "amount", AMOUNT),
         ),
-        lambda call: BudgetLine.objects.filter(_submitted("application_id"), application__call=call).order_by(
-            "application__organisation__name", "application__reference", "category__order", "order", "pk"
-        ),
+        lambda call: BudgetLine.objects.filter(
+            application__call=call,
+            application__state=Application.State.SUBMITTED,  # as submitted: no draft
+        ).order_by("application__organisation__name", "application__reference", "category__order", "order", "pk"),
     )
 )
 

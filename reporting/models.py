@@ -23,6 +23,7 @@ from grants.models.applications import AMOUNT, UPLOAD_EXTENSIONS, private_name
 from grants.models.calls import Scheme
 from portal.files import StoredFile
 from portal.formats import ZERO
+from portal.limits import text_field
 from portal.models import Organisation
 
 USER = settings.AUTH_USER_MODEL
@@ -72,10 +73,10 @@ class AnnualReport(models.Model):
     deadline = models.DateTimeField(_("frist for rapport og regnskap"))
 
     # The annual report (R20)
-    cooperation_model = models.TextField(_("den regionale samarbeidsmodellen"), blank=True)
-    cooperation_development = models.TextField(_("hvordan samarbeidet har utviklet seg"), blank=True)
-    activities = models.TextField(_("aktiviteter i perioden"), blank=True)
-    use_of_grant = models.TextField(_("hvordan tilskuddet er brukt"), blank=True)
+    cooperation_model = text_field(_("den regionale samarbeidsmodellen"), blank=True)
+    cooperation_development = text_field(_("hvordan samarbeidet har utviklet seg"), blank=True)
+    activities = text_field(_("aktiviteter i perioden"), blank=True)
+    use_of_grant = text_field(_("hvordan tilskuddet er brukt"), blank=True)
     participants_started = models.PositiveIntegerField(_("deltakere som startet"), null=True, blank=True)
     participants_completed = models.PositiveIntegerField(_("deltakere som fullførte"), null=True, blank=True)
     participants_certified = models.PositiveIntegerField(
@@ -91,17 +92,17 @@ class AnnualReport(models.Model):
     accounts_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     # What the county asks for the unused amount (R18): carry it over, or repay it.
     carry_over_requested = models.BooleanField(_("vi søker om å overføre ubrukte midler til neste år"), default=False)
-    carry_over_reason = models.TextField(_("begrunnelse for overføringen"), blank=True)
+    carry_over_reason = text_field(_("begrunnelse for overføringen"), blank=True)
 
     submitted_at = models.DateTimeField(_("sendt inn"), null=True, blank=True)
     submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     is_late = models.BooleanField(_("levert etter fristen"), default=False)
     returned_at = models.DateTimeField(_("sendt tilbake"), null=True, blank=True)
     returned_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    return_reason = models.TextField(_("hvorfor rapporten ble sendt tilbake"), blank=True)
+    return_reason = text_field(_("hvorfor rapporten ble sendt tilbake"), blank=True)
     approved_at = models.DateTimeField(_("godkjent"), null=True, blank=True)
     approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    assessment_note = models.TextField(_("IMDis vurdering"), blank=True)
+    assessment_note = text_field(_("IMDis vurdering"), blank=True)
     # E-mail claims (reporting.tasks): IMDi told of the latest submission; the county told of the
     # latest return or approval. Cleared when the report is submitted, returned or approved again.
     imdi_notified_at = models.DateTimeField(null=True, blank=True)
@@ -284,14 +285,14 @@ class RepaymentClaim(models.Model):
     state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.NOTICE)
     reason = models.CharField(_("grunnlag"), max_length=20, choices=Reason.choices)
     amount = models.DecimalField(_("beløp (kr)"), **AMOUNT)
-    explanation = models.TextField(_("begrunnelse"))
+    explanation = text_field(_("begrunnelse"))
     reference = models.CharField(_("vår referanse"), max_length=40)
     # Prior notice (good administrative practice; a claim is not an enkeltvedtak)
     notice_sent_at = models.DateTimeField(_("forhåndsvarsel sendt"))
     notice_sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     comment_deadline = models.DateField(_("frist for merknader"))
     notice_notified_at = models.DateTimeField(_("fylkeskommunen varslet om forhåndsvarselet"), null=True, blank=True)
-    county_comment = models.TextField(_("fylkeskommunens merknader"), blank=True)
+    county_comment = text_field(_("fylkeskommunens merknader"), blank=True)
     commented_at = models.DateTimeField(_("merknader mottatt"), null=True, blank=True)
     commented_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     comment_notified_at = models.DateTimeField(_("IMDi varslet om merknadene"), null=True, blank=True)
@@ -313,7 +314,7 @@ class RepaymentClaim(models.Model):
     repaid_recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     repaid_recorded_at = models.DateTimeField(_("registrert"), null=True, blank=True)
     repaid_notified_at = models.DateTimeField(_("fylkeskommunen varslet om tilbakebetalingen"), null=True, blank=True)
-    cancelled_reason = models.TextField(_("hvorfor kravet ble frafalt"), blank=True)
+    cancelled_reason = text_field(_("hvorfor kravet ble frafalt"), blank=True)
 
     class Meta:
         verbose_name = _("krav om tilbakebetaling")
@@ -383,7 +384,7 @@ class ReminderText(models.Model):
 
     kind = models.CharField(_("påminnelse"), max_length=30, choices=ReminderKind.choices, unique=True)
     subject = models.CharField(_("emne"), max_length=200)
-    body = models.TextField(_("tekst"))
+    body = text_field(_("tekst"))
     updated_at = models.DateTimeField(_("sist endret"), auto_now=True)
     updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 

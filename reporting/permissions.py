@@ -225,9 +225,12 @@ def can_view_statistics(membership: Membership | None) -> Verdict:
     return has_role(membership, *IMDI_ROLES)
 
 
-def can_export_case_file(membership: Membership | None) -> Verdict:
-    """IMDi's roles read every case, and so may take it with them; an auditor's export is a read."""
-    return can_view_cases(membership)
+def can_export_case_file(membership: Membership | None, user, case) -> Verdict:
+    """IMDi's roles read every case, and so may take it with them (an auditor's export is a read);
+    but not one who declared a conflict in it, who takes no further part in the case."""
+    if not (result := can_view_cases(membership)):
+        return result
+    return not_disqualified(user, case)
 
 
 def can_read_texts(membership: Membership | None) -> Verdict:

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants.forms.fields import MultipleFileField, max_upload_mb
+from portal.form_fields import DateField
+from portal.limits import TEXT_MAX
 from portal.uploads import check_upload
 
 MAX_ATTACHMENTS = 10
-TEXT_MAX = 20_000
 
 
 class AppealForm(forms.Form):
@@ -115,10 +116,8 @@ class OutcomeForm(forms.Form):
         help_text=gettext_lazy("Et sammendrag av avgjørelsen, med departementets referanse."),
         error_messages={"required": gettext_lazy("Skriv hva departementet kom fram til.")},
     )
-    decided_on = forms.DateField(
+    decided_on = DateField(
         label=gettext_lazy("Dato for avgjørelsen"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
         error_messages={
             "required": gettext_lazy("Skriv datoen departementet avgjorde klagen."),
             "invalid": gettext_lazy("Skriv en gyldig dato, for eksempel 15.03.2025."),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from grants.forms.fields import TEXTAREA, AmountField
 from grants.models import Application
 from grants.sections import field_label_lazy, section_fields
+from portal.form_fields import DateField, DateTimeField
 from portal.models import Organisation
 
 MAX_TOTAL = Decimal("999999999999.99")  # what a total (14 digits, 2 decimals) can hold
@@ -27,7 +28,7 @@ MAX_TOTAL = Decimal("999999999999.99")  # what a total (14 digits, 2 decimals) c
 class VersionedForm(forms.ModelForm):
     """A section form that carries the version of the section it was loaded from (optimistic lock)."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
 
     def __init__(self, *args, application: Application, section: str, **kwargs):
         self.application = application
@@ -47,9 +48,8 @@ class ProjectForm(VersionedForm):
             "cooperation_model": TEXTAREA,
             "recruitment": TEXTAREA,
             "follow_up": TEXTAREA,
-            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+        field_classes = {"period_start": DateField, "period_end": DateField}
         help_texts = {
             "summary": gettext_lazy("Kort om hva dere vil gjøre og oppnå i tilskuddsåret."),
             "cooperation_model": gettext_lazy(
@@ -265,14 +265,25 @@ class BaseBudgetLineFormSet(forms.BaseFormSet):
         ]
 
 
+MAX_BUDGET_LINES = 200
+
+
 def budget_formset(application: Application, data=None, *, extra: int = 2) -> BaseBudgetLineFormSet:
     categories = list(application.call.cost_categories.all())
     initial = [
         {"category": line.category_id, "amount": line.amount, "description": line.description}
         for line in application.budget_lines.all()
     ]
+    # absolute_max: a posted row count above 200 (TOTAL_FORMS=5000) is refused with 200 rows built and
+    # shown, not Django's default of 1,200 (seconds of work for one request).
     formset_class = forms.formset_factory(
-        BudgetLineForm, formset=BaseBudgetLineFormSet, extra=extra, can_delete=True, max_num=200, validate_max=True
+        BudgetLineForm,
+        formset=BaseBudgetLineFormSet,
+        extra=extra,
+        can_delete=True,
+        max_num=MAX_BUDGET_LINES,
+        absolute_max=MAX_BUDGET_LINES,
+        validate_max=True,
     )
     # A posted formset is read as posted: the saved lines are only the starting point of the page.
     return formset_class(data, initial=None if data is not None else initial, prefix="lines", categories=categories)
@@ -297,10 +308,8 @@ class ConfirmForm(forms.Form):
 
 class ExtensionForm(forms.Form):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), label=gettext_lazy("Fylkeskommune"))
-    deadline = forms.DateTimeField(
+    deadline = DateTimeField(
         label=gettext_lazy("Ny frist"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M"],
         help_text=gettext_lazy("Norsk tid."),
     )
     reason = forms.CharField(
@@ -310,7 +319,7 @@ class ExtensionForm(forms.Form):
     def __init__(self, *args, call, **kwargs):
         super().__init__(*args, **kwargs)
         self.call = call
-        self.fields["organisation"].queryset = call.eligible_organisations.order_by("name")
+        self.fields["organisation"].queryset = call.eligible_organisations.order_by("name_nb")
 
     def clean_deadline(self):
         deadline = self.cleaned_data["deadline"]

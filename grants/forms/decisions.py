@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from grants.forms.fields import TEXTAREA, AmountField
 from grants.models import CostCategory, Decision
 from portal.formats import kr
+from portal.limits import TEXT_MAX
 
 # What each kind of decision means for the county, shown beside its radio button (R14, R15).
 KIND_EXPLANATIONS = {
@@ -49,6 +50,7 @@ class DecisionProposalForm(forms.Form):
     rules = forms.CharField(
         label=gettext_lazy("Regler avgjørelsen bygger på"),
         widget=TEXTAREA,
+        max_length=TEXT_MAX,
         help_text=gettext_lazy(
             "Hjemmelen og punktene i rundskrivet som er brukt. Er utlysningen satt opp med en brevmal, er feltet "
             "fylt ut fra den: rett punktene til dem avgjørelsen faktisk bygger på."
@@ -57,16 +59,19 @@ class DecisionProposalForm(forms.Form):
     facts = forms.CharField(
         label=gettext_lazy("Faktiske forhold"),
         widget=TEXTAREA,
+        max_length=TEXT_MAX,
         help_text=gettext_lazy("Det IMDi har lagt til grunn om søknaden og søkeren."),
     )
     considerations = forms.CharField(
         label=gettext_lazy("Hovedhensyn"),
         widget=TEXTAREA,
+        max_length=TEXT_MAX,
         help_text=gettext_lazy("De hensynene som har vært avgjørende for utfallet."),
     )
     purpose = forms.CharField(
         label=gettext_lazy("Formålet med tilskuddet"),
         widget=TEXTAREA,
+        max_length=TEXT_MAX,
         required=False,
         help_text=gettext_lazy(
             "Bare for tilskudd. Ordningens formål og hva prosjektet til fylkeskommunen skal oppnå. Står i "
@@ -76,6 +81,7 @@ class DecisionProposalForm(forms.Form):
     conditions = forms.CharField(
         label=gettext_lazy("Vilkår"),
         widget=TEXTAREA,
+        max_length=TEXT_MAX,
         required=False,
         help_text=gettext_lazy(
             "Bare for tilskudd. Vilkårene for å bruke tilskuddet. Brevet har alltid med reglene om aksept, "

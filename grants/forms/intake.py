@@ -11,11 +11,10 @@ from django.utils.translation import gettext_lazy
 
 from grants.forms.fields import TEXTAREA, AmountField, max_upload_mb
 from grants.models import Channel
+from portal.form_fields import DateField
 from portal.formats import OSLO
 from portal.models import Organisation
 from portal.uploads import check_upload
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ReceivedForm(forms.Form):
@@ -27,18 +26,16 @@ class ReceivedForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": gettext_lazy("Velg om dokumentet kom per e-post eller per post.")},
     )
-    received_on = forms.DateField(
+    received_on = DateField(
         label=gettext_lazy("Mottatt av IMDi"),
-        widget=DATE,
         help_text=gettext_lazy("Datoen e-posten eller brevet kom til IMDi."),
         error_messages={
             "required": gettext_lazy("Skriv datoen IMDi mottok dokumentet."),
             "invalid": gettext_lazy("Skriv datoen som dd.mm.åååå."),
         },
     )
-    dated = forms.DateField(
+    dated = DateField(
         label=gettext_lazy("Datert (valgfritt)"),
-        widget=DATE,
         required=False,
         help_text=gettext_lazy("Datoen som står i dokumentet (Deres dato)."),
         error_messages={"invalid": gettext_lazy("Skriv datoen som dd.mm.åååå.")},
@@ -118,7 +115,7 @@ class ApplicationRegisterForm(ReceivedForm):
     def __init__(self, *args, call, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(kind=Organisation.Kind.COUNTY).order_by(
-            "name"
+            "name_nb"
         )
         self.categories = list(call.cost_categories.all())
         for category in self.categories:

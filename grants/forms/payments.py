@@ -8,13 +8,13 @@ from django.utils.translation import gettext_lazy
 
 from grants.forms.fields import AmountField
 from grants.models import Decision
+from portal.form_fields import DateField
 
 
 class PaymentForm(forms.Form):
     amount = AmountField(label=gettext_lazy("Beløp"))
-    paid_on = forms.DateField(
+    paid_on = DateField(
         label=gettext_lazy("Utbetalingsdato"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     reference = forms.CharField(
         label=gettext_lazy("Referanse (bilagsnummer)"),

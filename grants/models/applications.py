@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models.calls import Call, CostCategory
 from portal.files import StoredFile
+from portal.limits import text_field
 from portal.models import Organisation
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
@@ -47,10 +48,14 @@ class ApplicationQuerySet(models.QuerySet):
             "submitted_at",
             "call__id",
             "call__title",
+            "call__title_nb",  # what reading ``call.title`` reads (grants.translation), in either language
+            "call__title_nn",
             "call__year",
             "call__application_deadline",
             "organisation__id",
             "organisation__name",
+            "organisation__name_nb",
+            "organisation__name_nn",
         )
 
 
@@ -87,24 +92,24 @@ class Application(models.Model):
     # Claimed by the e-mail task (and a sweep sends what was never sent): the row is the truth.
     confirmers_notified_at = models.DateTimeField(_("bekreftere varslet"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("sendt inn"), null=True, blank=True)
-    returned_reason = models.TextField(_("begrunnelse for retur"), blank=True)
+    returned_reason = text_field(_("begrunnelse for retur"), blank=True)
 
     # The project
     title = models.CharField(_("prosjektets navn"), max_length=300, blank=True)
-    summary = models.TextField(_("kort beskrivelse av prosjektet"), blank=True)
-    cooperation_model = models.TextField(_("den regionale samarbeidsmodellen"), blank=True)
+    summary = text_field(_("kort beskrivelse av prosjektet"), blank=True)
+    cooperation_model = text_field(_("den regionale samarbeidsmodellen"), blank=True)
     participants_planned = models.PositiveIntegerField(_("planlagt antall deltakere i klassen"), null=True, blank=True)
-    recruitment = models.TextField(_("slik rekrutteres deltakerne"), blank=True)
-    follow_up = models.TextField(_("slik følges deltakerne opp"), blank=True)
+    recruitment = text_field(_("slik rekrutteres deltakerne"), blank=True)
+    follow_up = text_field(_("slik følges deltakerne opp"), blank=True)
     period_start = models.DateField(_("prosjektstart"), null=True, blank=True)
     period_end = models.DateField(_("prosjektslutt"), null=True, blank=True)
     # Adjustments (R7)
     has_adjustments = models.BooleanField(_("er samarbeidsavtaler eller planlagt aktivitet justert?"), null=True)
-    adjustments = models.TextField(_("hva er justert, og hvorfor"), blank=True)
+    adjustments = text_field(_("hva er justert, og hvorfor"), blank=True)
     # Experience sharing, evaluation and national transfer value (R8)
     commits_to_sharing = models.BooleanField(_("vi forplikter oss til erfaringsdeling og evaluering"), default=False)
-    experience_sharing = models.TextField(_("slik deler vi erfaringer og deltar i evalueringen"), blank=True)
-    transfer_value = models.TextField(_("overføringsverdi til en nasjonal modell"), blank=True)
+    experience_sharing = text_field(_("slik deler vi erfaringer og deltar i evalueringen"), blank=True)
+    transfer_value = text_field(_("overføringsverdi til en nasjonal modell"), blank=True)
     # Budget (R9, R10)
     declares_no_running_costs = models.BooleanField(
         _("budsjettet dekker ikke ordinær drift eller investeringer"), default=False
@@ -116,7 +121,7 @@ class Application(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
-    carry_over_explanation = models.TextField(_("forklaring til overføringen"), blank=True)
+    carry_over_explanation = text_field(_("forklaring til overføringen"), blank=True)
     # Set when IMDi approved last year's carry-over (reporting.CarryOver): the amount is then
     # prefilled and the county cannot change it.
     carry_over_locked = models.BooleanField(_("overføringen er godkjent av IMDi"), default=False)
@@ -295,7 +300,7 @@ class DeadlineExtension(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="deadline_extensions", verbose_name=_("fylkeskommune")
     )
     deadline = models.DateTimeField(_("ny frist"))
-    reason = models.TextField(_("begrunnelse"))
+    reason = text_field(_("begrunnelse"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(_("registrert"), auto_now_add=True)
 

@@ -12,7 +12,33 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.formats import kr
+from portal.limits import text_field
 from portal.models import Organisation
+
+# --- Both written standards -------------------------------------------------------------------
+# The texts a county reads have a bokmål and a nynorsk column (grants.translation). A published call
+# must have them all in nynorsk too: a nynorsk county is written to in nynorsk (språklova).
+
+
+def lacks_nynorsk(obj: models.Model, field: str) -> bool:
+    """The bokmål text of ``field`` is written and its nynorsk is not."""
+    bokmal = (getattr(obj, f"{field}_nb", None) or "").strip()
+    nynorsk = (getattr(obj, f"{field}_nn", None) or "").strip()
+    return bool(bokmal) and not nynorsk
+
+
+def missing_in(obj: models.Model, fields: tuple[str, ...], what: str = "") -> list[str]:
+    """The labels of ``fields`` that lack their nynorsk, as a form names them ("formål"), after
+    ``what`` they belong to ("kostnadskategori «Lønn»: navn")."""
+    labels = [str(obj._meta.get_field(field).verbose_name) for field in fields if lacks_nynorsk(obj, field)]
+    return [f"{what}: {label}" if what else label for label in labels]
+
+
+def nynorsk_refusal(missing: list[str]) -> str:
+    return _(
+        "En publisert utlysning må ha alle tekstene fylkeskommunene leser, også på nynorsk. "
+        "Nynorsk mangler for: %(missing)s."
+    ) % {"missing": "; ".join(missing)}
 
 
 class Scheme(models.Model):
@@ -24,7 +50,7 @@ class Scheme(models.Model):
     owner = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="schemes", verbose_name=_("forvaltes av")
     )
-    legal_basis = models.TextField(_("hjemmel og retningslinjer"), blank=True)
+    legal_basis = text_field(_("hjemmel og retningslinjer"), blank=True)
     # The main circular the scheme belongs to, cited on the call page and in the letters (R1, X1).
     circular = models.CharField(_("hovedrundskriv"), max_length=300, blank=True)
 
@@ -35,6 +61,20 @@ class Scheme(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} – {self.priority_area}" if self.priority_area else self.name
+
+    # What a county reads of the scheme: on the call page and in every letter.
+    TEXTS = ("name", "priority_area", "legal_basis", "circular")
+
+    def missing_nynorsk(self) -> list[str]:
+        return missing_in(self, self.TEXTS, str(_("ordningen")))
+
+    def clean(self):
+        """A scheme with a published call keeps its texts in nynorsk too."""
+        super().clean()
+        if self.pk and self.calls.filter(is_published=True).exists():
+            missing = self.missing_nynorsk()
+            if missing:
+                raise ValidationError(nynorsk_refusal(missing))
 
 
 class CallQuerySet(models.QuerySet):
@@ -80,17 +120,17 @@ class Call(models.Model):
     is_published = models.BooleanField(_("publisert"), default=False)
     # Published before the state budget is passed: shown on the call page and in the letters (R5).
     subject_to_budget = models.BooleanField(_("med forbehold om bevilgning over statsbudsjettet"), default=False)
-    introduction = models.TextField(_("innledning"), blank=True)
-    purpose = models.TextField(_("formål"))
-    target_group = models.TextField(_("målgruppe"))
-    who_may_apply = models.TextField(_("hvem kan søke"))
-    conditions = models.TextField(_("vilkår"))
-    assessment = models.TextField(_("slik fordeler IMDi tilskuddet"), blank=True)
-    ineligible_costs = models.TextField(_("utgifter tilskuddet ikke kan dekke"))
-    how_to_apply = models.TextField(_("slik søker dere"), blank=True)
-    appeal_rules = models.TextField(_("klageregler"), blank=True)
-    payment_terms = models.TextField(_("utbetaling"), blank=True)
-    reporting = models.TextField(_("rapportering"), blank=True)
+    introduction = text_field(_("innledning"), blank=True)
+    purpose = text_field(_("formål"))
+    target_group = text_field(_("målgruppe"))
+    who_may_apply = text_field(_("hvem kan søke"))
+    conditions = text_field(_("vilkår"))
+    assessment = text_field(_("slik fordeler IMDi tilskuddet"), blank=True)
+    ineligible_costs = text_field(_("utgifter tilskuddet ikke kan dekke"))
+    how_to_apply = text_field(_("slik søker dere"), blank=True)
+    appeal_rules = text_field(_("klageregler"), blank=True)
+    payment_terms = text_field(_("utbetaling"), blank=True)
+    reporting = text_field(_("rapportering"), blank=True)
     # No opening time: the call takes applications from the day it is published.
     opens_at = models.DateTimeField(_("åpner"), null=True, blank=True)
     application_deadline = models.DateTimeField(_("søknadsfrist"))
@@ -114,6 +154,26 @@ class Call(models.Model):
     )
 
     objects = CallQuerySet.as_manager()
+
+    # The call's own texts that a county reads (grants.translation registers them for both standards).
+    TEXTS = (
+        "title",
+        "introduction",
+        "purpose",
+        "target_group",
+        "who_may_apply",
+        "conditions",
+        "assessment",
+        "ineligible_costs",
+        "how_to_apply",
+        "appeal_rules",
+        "payment_terms",
+        "reporting",
+    )
+    # A form that edits the call's cost categories and criteria along with the call (the admin's
+    # inlines) checks the rows it is about to save itself and sets this: clean() then leaves out the
+    # stored rows, which that same form may be changing.
+    rows_checked_by_form = False
 
     class Meta:
         verbose_name = _("utlysning")
@@ -165,6 +225,26 @@ class Call(models.Model):
                         % {"allocated": kr(allocated)}
                     }
                 )
+        if self.is_published:
+            rows = () if self.rows_checked_by_form else None
+            missing = self.missing_nynorsk(categories=rows, criteria=rows)
+            if missing:
+                raise ValidationError({"is_published": nynorsk_refusal(missing)})
+
+    def missing_nynorsk(self, *, categories=None, criteria=None) -> list[str]:
+        """What a nynorsk county would read in bokmål: the call's texts whose bokmål is written and
+        nynorsk is not, its scheme's, and its cost categories' and criteria's (the stored ones unless
+        given). Empty when the call may be published."""
+        missing = missing_in(self, self.TEXTS)
+        if self.scheme_id is not None:
+            missing += self.scheme.missing_nynorsk()
+        if categories is None:
+            categories = self.cost_categories.all() if self.pk else ()
+        if criteria is None:
+            criteria = self.criteria.all() if self.pk else ()
+        for row in [*categories, *criteria]:
+            missing += row.missing_nynorsk()
+        return missing
 
     @property
     def remaining(self) -> Decimal:
@@ -204,7 +284,7 @@ class CostCategory(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="cost_categories")
     order = models.PositiveSmallIntegerField(_("rekkefølge"))
     name = models.CharField(_("navn"), max_length=300)
-    help_text = models.TextField(_("hjelpetekst"), blank=True)
+    help_text = text_field(_("hjelpetekst"), blank=True)
 
     class Meta:
         verbose_name = _("kostnadskategori")
@@ -215,6 +295,10 @@ class CostCategory(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def missing_nynorsk(self) -> list[str]:
+        what = _("kostnadskategori «%(name)s»") % {"name": self.name_nb or self.name}
+        return missing_in(self, ("name", "help_text"), what)
+
 
 class Criterion(models.Model):
     """An assessment criterion of a call (R13)."""
@@ -222,7 +306,7 @@ class Criterion(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
     order = models.PositiveSmallIntegerField(_("rekkefølge"))
     name = models.CharField(_("navn"), max_length=300)
-    description = models.TextField(_("beskrivelse"), blank=True)
+    description = text_field(_("beskrivelse"), blank=True)
     max_score = models.PositiveSmallIntegerField(_("høyeste poengsum"), default=6)
 
     class Meta:
@@ -236,3 +320,7 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def missing_nynorsk(self) -> list[str]:
+        what = _("vurderingskriterium «%(name)s»") % {"name": self.name_nb or self.name}
+        return missing_in(self, ("name", "description"), what)

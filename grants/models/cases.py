@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grants.models.applications import AMOUNT, Application, Submission, private_name
 from grants.models.calls import Call, Criterion
+from portal.limits import text_field
 
 USER = settings.AUTH_USER_MODEL
 
@@ -77,9 +78,9 @@ class Case(models.Model):
     agreements_ok = models.BooleanField(_("avtaler med alle fire typer samarbeidspartnere"), null=True)
     declaration_ok = models.BooleanField(_("erklæring om at ordinær drift ikke dekkes"), null=True)
     in_time_ok = models.BooleanField(_("sendt inn i tide eller innen utsatt frist"), null=True)
-    conditions_note = models.TextField(_("merknad til vilkårene"), blank=True)
+    conditions_note = text_field(_("merknad til vilkårene"), blank=True)
     recommended_total = models.DecimalField(_("anbefalt tilskudd (kr)"), **AMOUNT, null=True, blank=True)
-    justification = models.TextField(_("begrunnelse for anbefalingen"), blank=True)
+    justification = text_field(_("begrunnelse for anbefalingen"), blank=True)
     assessed_at = models.DateTimeField(_("vurdert"), null=True, blank=True)
     assessed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # The amount set on the allocation page (R5); maintained into Call.allocated by a trigger.
@@ -115,7 +116,7 @@ class ImpartialityDeclaration(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="declarations")
     user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     disqualified = models.BooleanField(_("jeg er inhabil"))
-    reason = models.TextField(_("begrunnelse"), blank=True)
+    reason = text_field(_("begrunnelse"), blank=True)
     declared_at = models.DateTimeField(_("erklært"), auto_now_add=True)
 
     class Meta:
@@ -138,7 +139,7 @@ class CriterionScore(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="scores")
     criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
     score = models.PositiveSmallIntegerField(_("poeng"), null=True, blank=True)
-    comment = models.TextField(_("kommentar"), blank=True)
+    comment = text_field(_("kommentar"), blank=True)
 
     class Meta:
         ordering = ["case", "criterion__order"]

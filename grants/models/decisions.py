@@ -16,6 +16,7 @@ from grants.models.applications import AMOUNT
 from grants.models.calls import Call, CostCategory
 from grants.models.cases import Case, letter_upload_to
 from portal.calendar import deadline_after
+from portal.limits import text_field
 
 USER = settings.AUTH_USER_MODEL
 APPEAL_WEEKS = 3  # the appeal deadline, from the day the letter reached the county (fvl. § 29)
@@ -54,15 +55,15 @@ class Decision(models.Model):
     requested = models.DecimalField(_("søkt (kr)"), **AMOUNT)
     amount = models.DecimalField(_("tildelt (kr)"), **AMOUNT, default=Decimal("0"))
     # The reasons (forvaltningsloven §§ 24–25): the rules applied, the facts, the main considerations.
-    rules = models.TextField(_("regler vedtaket bygger på"))
-    facts = models.TextField(_("faktiske forhold"))
-    considerations = models.TextField(_("hovedhensyn"))
+    rules = text_field(_("regler vedtaket bygger på"))
+    facts = text_field(_("faktiske forhold"))
+    considerations = text_field(_("hovedhensyn"))
     # A grant's purpose: the scheme's and what this county's project is to achieve (R16).
-    purpose = models.TextField(_("formålet med tilskuddet"), blank=True)
-    conditions = models.TextField(_("vilkår"), blank=True)
+    purpose = text_field(_("formålet med tilskuddet"), blank=True)
+    conditions = text_field(_("vilkår"), blank=True)
     # The letter's "Vedlegg" and "Kopi til" lists, one per line.
-    attachments = models.TextField(_("vedlegg"), blank=True)
-    copy_to = models.TextField(_("kopi til"), blank=True)
+    attachments = text_field(_("vedlegg"), blank=True)
+    copy_to = text_field(_("kopi til"), blank=True)
     report_deadline = models.DateTimeField(_("frist for rapport og regnskap"))
     replaces = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("erstatter")
@@ -71,7 +72,7 @@ class Decision(models.Model):
     proposed_at = models.DateTimeField(_("foreslått"))
     returned_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     returned_at = models.DateTimeField(_("sendt tilbake"), null=True, blank=True)
-    return_reason = models.TextField(_("hvorfor forslaget ble sendt tilbake"), blank=True)
+    return_reason = text_field(_("hvorfor forslaget ble sendt tilbake"), blank=True)
     approved_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(_("godkjent"), null=True, blank=True)
     reversed_at = models.DateTimeField(_("omgjort"), null=True, blank=True)
@@ -266,11 +267,11 @@ class LetterTemplate(models.Model):
 
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="letter_templates")
     kind = models.CharField(_("type vedtak"), max_length=20, choices=Decision.Kind.choices)
-    rules = models.TextField(_("regler avgjørelsen bygger på"), blank=True)
-    facts = models.TextField(_("faktiske forhold"), blank=True)
-    considerations = models.TextField(_("hovedhensyn"), blank=True)
-    purpose = models.TextField(_("formålet med tilskuddet"), blank=True)
-    conditions = models.TextField(_("vilkår"), blank=True)
+    rules = text_field(_("regler avgjørelsen bygger på"), blank=True)
+    facts = text_field(_("faktiske forhold"), blank=True)
+    considerations = text_field(_("hovedhensyn"), blank=True)
+    purpose = text_field(_("formålet med tilskuddet"), blank=True)
+    conditions = text_field(_("vilkår"), blank=True)
 
     class Meta:
         verbose_name = _("brevmal")

@@ -76,9 +76,9 @@ def appeal_create(request, pk: int, decision_pk: int):
 @require_GET
 def appeal_attachment(request, pk: int, appeal_pk: int, attachment_pk: int):
     application = get_application_for(request.membership, pk)
-    attachment = get_object_or_404(
-        AppealAttachment.objects.filter(appeal__case__application=application, appeal_id=appeal_pk), pk=attachment_pk
-    )
+    # The appeal by its own key (an id too big for the database is simply not found), then its file.
+    appeal = get_object_or_404(Appeal.objects.only("id"), case__application=application, pk=appeal_pk)
+    attachment = get_object_or_404(AppealAttachment, appeal=appeal, pk=attachment_pk)
     return serve_file(attachment.file, filename=attachment.original_name, content_type=attachment.content_type)
 
 

@@ -24,6 +24,7 @@ from portal import access
 from portal.audit import Actor
 from portal.models import COUNTY_ROLES, IMDI_ROLES, AuditEvent
 from portal.rules import Refused
+from portal.validators import whole_number
 
 
 def application_history(application: Application):
@@ -193,7 +194,7 @@ def _budget_context(application, formset):
                 continue
             category = formset.data.get(f"{prefix}-category")
             amount = forms.parse_amount(formset.data.get(f"{prefix}-amount", ""))
-            lines.append((int(category) if category and category.isdigit() else None, amount))
+            lines.append((whole_number(category), amount))
     else:
         lines = [(line.category_id, line.amount) for line in application.budget_lines.all()]
     return {"formset": formset, "totals": totals(categories, lines), "categories": categories}

@@ -60,6 +60,9 @@ def _inbox(filters: dict[str, str], sort: str, descending: bool):
             *("id", "state", "recommended_total", "allocated", "call__id", "call__title", "assigned_to__id"),
             *("assigned_to__full_name", "application__id", "application__reference", "application__state"),
             *("application__submitted_at", "application__organisation__id", "application__organisation__name"),
+            # What reading the call's title and the county's name reads (grants/portal.translation).
+            *("call__title_nb", "call__title_nn"),
+            *("application__organisation__name_nb", "application__organisation__name_nn"),
         )
         .annotate(
             submitted_title=Subquery(latest.values("snapshot__fields__title")[:1]),
@@ -134,7 +137,7 @@ def case_list(request):
     with_cases = Case.objects.filter(application__organisation=OuterRef("pk"))
     if data.get("call", "").isdigit() and any(str(call.pk) == data["call"] for call in calls):
         with_cases = with_cases.filter(call_id=data["call"])
-    counties = Organisation.objects.filter(Exists(with_cases)).order_by("name")
+    counties = Organisation.objects.filter(Exists(with_cases)).order_by("name_nb")
     form = CaseFilterForm(data, calls=calls, counties=counties.only("id", "name"), workers=caseworkers())
     filters = form.filters()
     sort = request.GET.get("sort", DEFAULT_SORT)
@@ -197,6 +200,7 @@ def _render_detail(request, case: Case, *, assign_form: AssignForm | None = None
         "is_assigned": is_assigned,
         "may_declare": bool(permissions.can_declare(membership, request.user, case)),
         "is_caseworker": bool(permissions.is_caseworker(membership)),
+        "disqualified": request.user.pk in disqualified,
         "assess": permissions.can_assess(membership, request.user, case),
         "may_propose": is_assigned and CASE.allows("propose", case.state),
         "decisions": decisions,

@@ -9,11 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from grants.forms.fields import TEXTAREA, AmountField
+from portal.form_fields import DateField
 from portal.formats import kr
 from portal.validators import normalise_account_number
 from reporting.models import MIN_COMMENT_DAYS, RepaymentClaim, earliest_comment_deadline
-
-DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class RepaymentNoticeForm(forms.Form):
@@ -29,7 +28,7 @@ class RepaymentNoticeForm(forms.Form):
         max_length=8000,
         help_text=gettext_lazy("Hva IMDi bygger kravet på. Teksten står i varselet og i kravbrevet."),
     )
-    comment_deadline = forms.DateField(label=gettext_lazy("Frist for merknader"), **DATE_WIDGET)
+    comment_deadline = DateField(label=gettext_lazy("Frist for merknader"))
 
     def __init__(self, *args, paid=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +69,7 @@ class AccountNumberField(forms.CharField):
 
 class RepaymentClaimForm(forms.Form):
     amount = AmountField(label=gettext_lazy("Beløp som kreves"))
-    due_date = forms.DateField(label=gettext_lazy("Forfallsdato"), **DATE_WIDGET)
+    due_date = DateField(label=gettext_lazy("Forfallsdato"))
     account_number = AccountNumberField(
         label=gettext_lazy("IMDis kontonummer"),
         max_length=20,
@@ -104,7 +103,7 @@ class RepaymentClaimForm(forms.Form):
 
 class RepaymentRecordForm(forms.Form):
     amount = AmountField(label=gettext_lazy("Innbetalt beløp"))
-    repaid_on = forms.DateField(label=gettext_lazy("Betalt dato"), **DATE_WIDGET)
+    repaid_on = DateField(label=gettext_lazy("Betalt dato"))
 
     def __init__(self, *args, claim: RepaymentClaim, **kwargs):
         kwargs.setdefault("initial", {"amount": claim.amount, "repaid_on": timezone.localdate()})

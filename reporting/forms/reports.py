@@ -9,10 +9,9 @@ from django.utils.translation import gettext_lazy
 
 from grants.forms.fields import AmountField, max_upload_mb
 from portal.formats import ZERO, kr
+from portal.limits import TEXT_MAX
 from portal.uploads import check_upload
 from reporting.models import AccountLine, AccountsApproval, AnnualReport
-
-TEXT_MAX = 20_000
 
 
 def _text(label, help_text):

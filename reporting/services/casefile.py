@@ -14,8 +14,8 @@ EXPORTED = "case.file_exported"
 
 def case_file_export(*, actor: Actor, case_id: int) -> CaseFile:
     """Build the case file for ``actor`` and record that it was taken out, with the ZIP's SHA-256."""
-    can_export_case_file(actor.membership).or_403()
     case = load_case(case_id)
+    can_export_case_file(actor.membership, actor.user, case).or_403()
     by = actor.label if actor.membership is None else f"{actor.label}, {role_name(actor.role)}"
     result = build(case, generated_by=by)
     with transaction.atomic():

@@ -14,6 +14,7 @@ from grants.models import Call
 from portal.audit import Actor
 from portal.files import serve_file
 from portal.rules import Refused
+from portal.validators import whole_number
 from reporting import services
 from reporting.datasets import DATASETS, filename, get_dataset, inline_max_rows
 from reporting.export_files import XLSX_CONTENT_TYPE, Dataset, csv_stream, xlsx_file
@@ -46,6 +47,8 @@ JOB_FIELDS = (
     "finished_at",
     "call__id",
     "call__title",
+    "call__title_nb",  # what reading ``call.title`` reads (grants.translation), in either language
+    "call__title_nn",
     "call__year",
 )
 
@@ -146,10 +149,10 @@ def export_job_create(request):
     can_export(membership).or_403()
     can_request_export(membership).or_403()
     chosen = _dataset_or_404(request.POST.get("dataset", ""))
-    call_pk = request.POST.get("call", "")
-    if not call_pk.isdigit():
+    call_pk = whole_number(request.POST.get("call"))
+    if call_pk is None:
         raise Http404(_("Velg en utlysning."))
-    call = get_object_or_404(Call.objects.only("id", "title", "year"), pk=int(call_pk))
+    call = get_object_or_404(Call.objects.only("id", "title", "year"), pk=call_pk)
     index = f"{reverse('export_index')}?call={call.pk}"
     try:
         job, created = services.export_job_create(actor=Actor.from_request(request), call=call, dataset=chosen)

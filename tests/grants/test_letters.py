@@ -238,8 +238,9 @@ def test_html_in_a_caseworkers_text_is_shown_as_text_and_never_fetched(cast, mon
     html = letters.letter_html(letter)
     text = " ".join(pdf_pages(letters.letter_pdf(letter)))
 
-    assert "&lt;img src=&quot;http://example.com/x.png&quot;&gt;" in html
-    assert '<img src="http://example.com/x.png">' not in html
-    assert "http://example.com/x.png" in "".join(text.split())  # shown as text (it may wrap)
+    shown = html.replace("\u200b", "")  # long words get invisible break opportunities (portal_tags.breakable)
+    assert "&lt;img src=&quot;http://example.com/x.png&quot;&gt;" in shown
+    assert '<img src="http://example.com/x.png">' not in shown
+    assert "http://example.com/x.png" in "".join(text.replace("\u200b", "").split())  # shown as text (it may wrap)
     root = StaticFilesOnly().roots[0]
     assert asked == [(root / "grants" / "letter.css").as_uri()]
