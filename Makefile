@@ -45,7 +45,7 @@ test: install compilemessages chromium
 	mkdir -p $(VAR_DIR)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The axe crawl (not yet in `make test`): every GET URL of the URL × role matrix, as each role
+# The axe crawl alone (`make test` runs it too): every GET URL of the URL × role matrix, as each role
 # that may see it, and the admin's widgets opened (about 2 minutes).
 crawl: install compilemessages chromium
 	mkdir -p $(VAR_DIR)

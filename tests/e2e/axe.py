@@ -17,10 +17,14 @@ _AXE = Axe()
 _OPTIONS = {"resultTypes": ["violations"]}
 
 # A run's violations are kept in the page (a promise) until axe_violations asks for them. A run starts
-# after the page's previous one (axe runs one at a time). "Settled": the page has loaded and the scripts
-# it started on "load" have run (jQuery runs its ready handlers in a timeout).
-_SETTLED = """new Promise(done => document.readyState === "complete"
-        ? done() : window.addEventListener("load", done, {once: true}))
+# after the page's previous one (axe runs one at a time). "Settled": the page has loaded (within the
+# browser tests' 10 s, as a page.goto would wait) and the scripts it started on "load" have run (jQuery
+# runs its ready handlers in a timeout).
+_SETTLED = """new Promise((done, fail) => {
+        if (document.readyState === "complete") return done();
+        window.addEventListener("load", done, {once: true});
+        setTimeout(() => fail(new Error("the page did not finish loading in 10 s")), 10000);
+    })
     .then(() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0))))"""
 _START = f"""([options, settle]) => {{
     const previous = window.__axeViolations ? window.__axeViolations.catch(() => null) : Promise.resolve();
@@ -29,8 +33,8 @@ _START = f"""([options, settle]) => {{
         .then(() => axe.run(options))
         .then(results => results.violations);
 }}"""
-# The same as start_axe(settle=True) at the start of each new document (top frame only).
-_RUN_ON_LOAD = f"""if (window === window.top) {{
+# The same as start_axe(settle=True) at the start of each new document (top frame, not about:blank).
+_RUN_ON_LOAD = f"""if (window === window.top && location.protocol.startsWith("http")) {{
     window.__axeViolations = {_SETTLED}
         .then(() => axe.run({json.dumps(_OPTIONS)}))
         .then(results => results.violations);
