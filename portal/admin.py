@@ -2,6 +2,7 @@ from allauth.account.admin import EmailAddressAdmin as AllauthEmailAddressAdmin
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -10,7 +11,9 @@ from modeltranslation.admin import TranslationAdmin
 
 from portal import audit
 from portal.audit import Actor, client_ip
+from portal.forms import WholeIdChoiceField, WholeIdsMultipleChoiceField
 from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
+from portal.validators import whole_number
 
 SECRET_FIELDS = {"password", "password1", "password2", "data", "secret"}
 
@@ -47,7 +50,31 @@ def admin_actor(request) -> Actor:
     return Actor(user=request.user, membership=membership, ip=client_ip(request))
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class WholeIds:
+    """Django's admin reads the ids a form or an action posts back before anything has checked them:
+    "²", "2025-01-01" or 10**25 as a chosen row or a selected row was a server error. Here a chosen row
+    must be a whole number a bigint holds (else the form says the choice is invalid), and an action
+    leaves out selected ids that are not (none left: the admin's "no items selected")."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", WholeIdChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", WholeIdsMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        kept = [pk for pk in selected if whole_number(pk) is not None]
+        if kept != selected:
+            post = request.POST.copy()
+            post.setlist(helpers.ACTION_CHECKBOX_NAME, kept)
+            request.POST = post
+        return super().response_action(request, queryset)
+
+
+class AuditedAdmin(WholeIds, admin.ModelAdmin):
     """Records every change made through the admin in the audit log, inline rows included."""
 
     def _subject(self, obj):
@@ -87,7 +114,7 @@ class AuditedAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(WholeIds, admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["organisation"]
@@ -131,7 +158,7 @@ class MembershipAdmin(AuditedAdmin):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(WholeIds, admin.ModelAdmin):
     """Read-only here: fullmakt is given and revoked by the director in the portal."""
 
     list_display = ["organisation", "grantor", "grantee", "valid_from", "valid_to", "revoked_at"]
@@ -158,7 +185,7 @@ class RecordedRoleFilter(admin.AllValuesFieldListFilter):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(WholeIds, admin.ModelAdmin):
     list_display = ["at", "actor_label", "role", "organisation", "action", "object_repr", "from_state", "to_state"]
     list_filter = ["action", ("role", RecordedRoleFilter)]
     search_fields = ["actor_label", "action", "object_repr"]

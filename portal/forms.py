@@ -12,6 +12,20 @@ from portal.models import COUNTY_ROLES, Delegation, Organisation, User
 from portal.validators import whole_number
 
 
+class WholeIdChoiceField(forms.ModelChoiceField):
+    """A choice of one row by id, where the id must be a whole number a bigint holds: "²", "2025-01-01" or
+    10**25 is an invalid choice before the database is asked, and the form shows it again as no choice
+    (a widget that looks the chosen row up, such as the admin's autocomplete, would ask with it)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and whole_number(value) is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        return data if data in self.empty_values or whole_number(data) is not None else None
+
+
 class WholeIdsMultipleChoiceField(forms.ModelMultipleChoiceField):
     """A choice of rows by id where every id must be a whole number a bigint holds: "²" or 10**25 is
     refused as an invalid choice before the database is asked (on SQLite it was a server error)."""
@@ -23,6 +37,11 @@ class WholeIdsMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
         return super().clean(value)
+
+    def bound_data(self, data, initial):
+        if isinstance(data, (list, tuple)):
+            return [pk for pk in data if whole_number(pk) is not None]
+        return data
 
 
 class DelegationForm(forms.Form):
