@@ -7,11 +7,35 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.utils import translation
 
-from portal.models import IMDI_ROLES
+from portal.models import COUNTY_ROLES, IMDI_ROLES, User
+
+
+def written_standard_of(user: User | None) -> str:
+    """The written standard to write to ``user`` in: their county's (språklova), bokmål for everyone else."""
+    if user is None or not user.pk:
+        return settings.LANGUAGE_CODE
+    standards = {
+        membership.organisation.written_standard
+        for membership in user.memberships.select_related("organisation")
+        if membership.role in COUNTY_ROLES
+    }
+    return standards.pop() if len(standards) == 1 else settings.LANGUAGE_CODE
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix, email, context):
+        """allauth's e-mails (password reset, changes to the account) in the recipient's written standard,
+        whatever language the request that caused them was in; the texts are the portal's own
+        (templates/account/email/, templates/mfa/email/): allauth has no nynorsk."""
+        user = context.get("user") or User.objects.filter(email__iexact=email).first()
+        with translation.override(written_standard_of(user)):
+            super().send_mail(template_prefix, email, context)
+
+    def format_email_subject(self, subject):
+        return f"{settings.PORTAL_EMAIL_SUBJECT_PREFIX} {subject}"
+
     def is_open_for_signup(self, request):
         # Accounts are created by IMDi's administrators; ID-porten and staff SSO come later.
         return False

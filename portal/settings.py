@@ -125,7 +125,7 @@ if REDIS_URL:
     parse_redis_url(REDIS_URL)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.OutageTolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
@@ -194,8 +194,8 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_REAUTHENTICATION_METHODS = ("password", "mfa")
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False  # never mail an address that has no account
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell users when their password or second factor changes
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[IMDi tilskudd] "
-# The portal's own e-mails (portal.mail.compose) put this before the subject, in the recipient's language.
+# Every e-mail (portal.mail.compose, and allauth's through portal.adapters) puts this before the subject,
+# in the recipient's language.
 PORTAL_EMAIL_SUBJECT_PREFIX = _("[IMDi tilskudd]")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IMDi tilskuddsportal"

@@ -141,7 +141,7 @@ def test_email_tells_those_who_may_accept_and_the_contact_with_a_link_and_no_att
     # named in the application.
     assert message.to == sorted([cast.county_b.letter_email, cast.director_b.email, "kari@example.org"])
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
-    assert message.subject.startswith(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
+    assert message.subject.startswith(str(settings.PORTAL_EMAIL_SUBJECT_PREFIX))
     assert "Tilskuddsbrev" in message.subject and decision.case.application.reference in message.subject
     url = settings.SITE_URL + reverse("decision_view", args=[decision.case.application_id, decision.pk])
     assert url in message.body
