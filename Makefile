@@ -40,10 +40,13 @@ run: install compilemessages-if-possible
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite, browser tests included. DATABASE_URL/REDIS_URL are used when set.
+# The whole suite, browser tests included. DATABASE_URL/REDIS_URL are used when set. The tests run in
+# TEST_WORKERS processes (pytest-xdist, each with its own test database; tests are handed out in the
+# order pytest-django gives them, so the tests that empty the database still run last in each).
+TEST_WORKERS ?= 2
 test: install compilemessages chromium
 	mkdir -p $(VAR_DIR)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The axe crawl alone (`make test` runs it too): every GET URL of the URL × role matrix, as each role
 # that may see it, and the admin's widgets opened (about 2 minutes).
