@@ -95,7 +95,7 @@ def _payment(pk: int, plan: Plan, approver: User, steps: _Steps) -> dict | None:
     return {
         "decision_id": pk, "amount": paid, "paid_on": (accepted_at + dt.timedelta(days=10)).date(),
         "reference": f"BILAG-{plan.number:06d}", "recorded_by_id": approver.pk,
-        "recorded_at": accepted_at + dt.timedelta(days=10),
+        "recorded_at": accepted_at + dt.timedelta(days=10), "state": "paid",
     }  # fmt: skip
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench import exports, letters, reminders
+from bench import exports, letters, payment_file, reminders
 from bench.data import BenchData
 from bench.environment import BASE_DIR
 from bench.tables import Column, Table
@@ -144,7 +144,12 @@ def _page_notes(page, row: dict, result: dict) -> list[str]:
     return notes
 
 
-MEASURES: list[Callable[[Bench], Table]] = [measure_pages, reminders.measure_reminders, exports.measure_exports]
+MEASURES: list[Callable[[Bench], Table]] = [
+    measure_pages,
+    reminders.measure_reminders,
+    exports.measure_exports,
+    payment_file.measure_payment_file,
+]
 
 
 def measure_letters(n: int) -> Table:

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from grants.models import Appeal, AppealLetter, Application, Case, Decision, Submission
+from grants.models.money import BankAccount, Payment, PaymentBatch
 from grants.permissions import can_view_applications, can_view_cases, can_work_cases
 from portal.access import forbid_writes_for_readers, has_role
 from portal.audit import county_visible_actions
@@ -97,6 +98,47 @@ def get_appeal_for(membership: Membership | None, pk: int, *, write: bool = Fals
     if write:
         can_work_cases(membership).or_403()
     return appeal
+
+
+def get_payment_for(membership: Membership | None, pk: int, *, write: bool = False) -> Payment:
+    """A payment for IMDi's pages (other roles 403); a POST by anyone but a caseworker 403."""
+    can_view_cases(membership).or_403()
+    payment = get_object_or_404(
+        Payment.objects.select_related(
+            "decision__case__application__organisation",
+            "decision__case__call",
+            "bank_account",
+            "recorded_by",
+            "attested_by",
+            "approved_by",
+            "rejected_by",
+            "batch",
+        ),
+        pk=pk,
+    )
+    if write:
+        can_work_cases(membership).or_403()
+    return payment
+
+
+def get_batch_for(membership: Membership | None, pk: int, *, write: bool = False) -> PaymentBatch:
+    can_view_cases(membership).or_403()
+    batch = get_object_or_404(PaymentBatch.objects.select_related("created_by", "sent_by", "confirmed_by"), pk=pk)
+    if write:
+        can_work_cases(membership).or_403()
+    return batch
+
+
+def get_bank_account_for(membership: Membership | None, pk: int, *, write: bool = False) -> BankAccount:
+    """One of the county's own account numbers (another county's is a 404); only its members act."""
+    has_role(membership, *COUNTY_ROLES).or_403()
+    if write:
+        forbid_writes_for_readers(membership).or_403()
+    return get_object_or_404(
+        BankAccount.objects.select_related("organisation", "registered_by"),
+        pk=pk,
+        organisation=membership.organisation_id,
+    )
 
 
 def get_appeal_letter_for(membership: Membership | None, application: Application, pk: int) -> AppealLetter:

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
-from grants.models import Call, CostCategory, Criterion, LetterTemplate, Scheme
+from grants.models import BudgetAuthority, Call, CostCategory, Criterion, LetterTemplate, Scheme
 from grants.models.calls import nynorsk_refusal
 from portal.admin import AuditedAdmin
 
@@ -95,3 +95,16 @@ class LetterTemplateAdmin(AuditedAdmin, TranslationAdmin):
     list_filter = ["kind", "call__year"]
     list_select_related = ["call"]
     fields = ["call", "kind", "rules", "facts", "considerations", "purpose", "conditions"]
+
+
+@admin.register(BudgetAuthority)
+class BudgetAuthorityAdmin(AuditedAdmin):
+    """Who holds budget authority (budsjettdisponeringsmyndighet) for which scheme, up to what amount and
+    when: a grant and a payment are approved only by a holder whose limit covers the amount."""
+
+    list_display = ["user", "scheme", "limit", "valid_from", "valid_to", "note"]
+    list_filter = ["scheme"]
+    list_select_related = ["user", "scheme"]
+    search_fields = ["user__full_name", "user__email"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "scheme", "limit", "valid_from", "valid_to", "note"]

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from grants.archive.registry import journal_issued
 from grants.letters import LETTER
 from grants.models import Appeal, AppealLetter, Decision
 from portal import audit
@@ -76,7 +77,7 @@ def the_ministry() -> Organisation | None:
 # --- Creating (inside the service's transaction) ----------------------------------------------
 
 
-def appeal_letter_create(appeal: Appeal, kind: str, *, written_by) -> AppealLetter:
+def appeal_letter_create(appeal: Appeal, kind: str, *, written_by, reference: str = "") -> AppealLetter:
     """The letter's row, pending; the caller renders it after the commit (grants.tasks). Its reference
     is the application's with K and the number of the appeal letter in the case (decision letters are
     numbered on their own)."""
@@ -86,7 +87,7 @@ def appeal_letter_create(appeal: Appeal, kind: str, *, written_by) -> AppealLett
     return AppealLetter.objects.create(
         appeal=appeal,
         kind=kind,
-        reference=f"{application.reference}-K{number}",
+        reference=reference or f"{application.reference}-K{number}",  # the journal's number when given
         language=language,
         written_by=written_by,
     )
@@ -207,6 +208,12 @@ def _render_and_store(letter: AppealLetter) -> None:
     """Render, store and mark ready; the caller holds the row lock."""
     letter.issued_at = timezone.now()  # the letter's date
     digest = APPEAL_LETTER.store(letter, appeal_letter_pdf(letter), name=STORED_NAME, also=("issued_at",))
+    journal_issued(
+        source=f"appeal-letter:{letter.appeal_id}:{letter.kind}",
+        file=letter.file,
+        sha256=digest,
+        title=appeal_letter_title(letter),
+    )
     application = letter.appeal.case.application
     audit.record(
         actor=Actor.system(),

@@ -15,7 +15,12 @@ SQLITE_TRIGGERS = [
         UPDATE grants_call SET allocated = allocated + NEW.allocated - OLD.allocated WHERE id = NEW.call_id; END""",
     """CREATE TRIGGER IF NOT EXISTS grants_case_allocated_delete AFTER DELETE ON grants_case BEGIN
         UPDATE grants_call SET allocated = allocated - OLD.allocated WHERE id = OLD.call_id; END""",
-    """CREATE TRIGGER IF NOT EXISTS grants_payment_sum AFTER INSERT ON grants_payment BEGIN
+    # A payment counts in ``paid`` once it is paid (migration 0017_money_controls).
+    """CREATE TRIGGER IF NOT EXISTS grants_payment_paid_insert AFTER INSERT ON grants_payment
+        WHEN NEW.state = 'paid' BEGIN
+        UPDATE grants_decision SET paid = paid + NEW.amount WHERE id = NEW.decision_id; END""",
+    """CREATE TRIGGER IF NOT EXISTS grants_payment_paid_update AFTER UPDATE OF state ON grants_payment
+        WHEN NEW.state = 'paid' AND OLD.state <> 'paid' BEGIN
         UPDATE grants_decision SET paid = paid + NEW.amount WHERE id = NEW.decision_id; END""",
 ]
 

@@ -31,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from grants.archive.registry import journal_issued
 from grants.models import Case, DeadlineExtension, Decision, Letter, LetterTemplate, Submission
 from grants.models.decisions import APPEAL_WEEKS
 from portal import audit
@@ -243,6 +244,12 @@ def _render_and_store(letter: Letter) -> None:
     """Render, store and mark ready; the caller holds the row lock."""
     letter.issued_at = timezone.now()  # the letter's date
     digest = LETTER.store(letter, letter_pdf(letter), name=STORED_NAME, also=("issued_at",))
+    journal_issued(
+        source=f"decision-letter:{letter.decision_id}",
+        file=letter.file,
+        sha256=digest,
+        title=str(letter_title(letter.decision)),
+    )
     application = letter.decision.case.application
     audit.record(
         actor=Actor.system(),

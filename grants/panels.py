@@ -5,7 +5,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from grants.access import applications_for
-from grants.models import Application, Call, Case, DeadlineExtension, Decision, Letter
+from grants.models import Application, BankAccount, Call, Case, DeadlineExtension, Decision, Letter
+from grants.services.budget import waiting_for_budget_holder
 from portal.access import can_confirm_for
 from portal.dashboard import register
 from portal.models import Role
@@ -83,16 +84,19 @@ def casework_overview(request):
     open_states = [Case.State.ASSIGNED, Case.State.ASSESSING, Case.State.ASSESSED]
     cases = Case.objects.select_related("application", "application__organisation", "call")
     mine = cases.filter(assigned_to=user, state__in=open_states).order_by("application__submitted_at")[:20]
-    to_approve = (
+    proposals = list(
         Decision.objects.filter(state=Decision.State.PROPOSED)
-        .exclude(proposed_by=user)
-        .select_related("case__application__organisation", "proposed_by")
+        .select_related("case__application__organisation", "case__call", "proposed_by")
         .order_by("proposed_at")[:20]
     )
+    # A grant commits money: it waits for a budget holder of the scheme whose limit covers it.
+    waiting_for_budget_holder(proposals, user=user)
+    to_approve = [d for d in proposals if d.proposed_by_id != user.pk and getattr(d, "mine", True)]
     counts = dict(Case.objects.values_list("state").annotate(n=Count("id")).order_by().values_list("state", "n"))
     return {
         "mine": list(mine) if request.membership.role == Role.CASEWORKER else [],
-        "to_approve": list(to_approve) if request.membership.role == Role.CASEWORKER else [],
+        "to_approve": to_approve if request.membership.role == Role.CASEWORKER else [],
+        "budget_waiting": [d for d in proposals if hasattr(d, "holders")],
         "failed_letters": list(
             Letter.objects.filter(status=Letter.Status.FAILED).select_related("decision__case__application")[:20]
         ),
@@ -111,3 +115,14 @@ def county_decisions(request):
         .order_by("-approved_at")[:20]
     )
     return {"decisions": decisions}
+
+
+@register(Role.COUNTY_STAFF, Role.COUNTY_DIRECTOR, template="grants/panels/bank_account.html", order=8)
+def county_bank_account(request):
+    """The account the county's grants are paid to, and a new one waiting for confirmation."""
+    accounts = BankAccount.objects.filter(
+        organisation=request.membership.organisation,
+        state__in=[BankAccount.State.CONFIRMED, BankAccount.State.PENDING],
+    )
+    by_state = {account.state: account for account in accounts}
+    return {"current": by_state.get(BankAccount.State.CONFIRMED), "pending": by_state.get(BankAccount.State.PENDING)}

@@ -6,12 +6,14 @@ A transition of a table in ``grants.workflows`` names its rule here (``who="can_
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants.models import Appeal, AppealLetter, Application, Case, Decision, Letter
+from grants.models.money import BankAccount, BudgetAuthority, Payment, PaymentBatch
 from grants.workflows import ALLOCATABLE, APPLICATION, ASSIGNABLE
 from portal.access import can_confirm_for, forbid_writes_for_readers, has_role
-from portal.formats import date_time
+from portal.formats import date_time, kr
 from portal.models import COUNTY_ROLES, IMDI_ROLES, Membership, Role, User
 from portal.rules import Verdict, allow, deny
 
@@ -286,26 +288,119 @@ def can_propose(membership: Membership | None, user: User, case: Case) -> Verdic
     return allow()
 
 
+def holds_budget_authority(user: User, scheme_id: int, amount, on=None) -> Verdict:
+    """Money is committed only by a budget holder (budsjettdisponent) of the scheme whose limit covers
+    ``amount`` on the day (økonomiregelverket, L4)."""
+    on = on or timezone.localdate()
+    mine = BudgetAuthority.objects.valid_on(on).filter(user=user, scheme_id=scheme_id).order_by("-limit").first()
+    if mine is None:
+        return deny(_("Du har ikke budsjettdisponeringsmyndighet for denne tilskuddsordningen."))
+    if mine.limit < amount:
+        return deny(
+            _("Beløpsgrensen din er %(limit)s. %(amount)s må godkjennes av en budsjettdisponent med høyere grense.")
+            % {"limit": kr(mine.limit), "amount": kr(amount)}
+        )
+    return allow(_("som budsjettdisponent med beløpsgrense %(limit)s") % {"limit": kr(mine.limit)})
+
+
 def can_approve(membership: Membership | None, user: User, decision: Decision) -> Verdict:
-    """Four eyes: another caseworker than the one who proposed, without a conflict."""
+    """Four eyes: another caseworker than the one who proposed, without a conflict; a grant commits
+    money and needs a budget holder whose limit covers it."""
     if not (result := is_caseworker(membership)):
         return result
     if decision.state != Decision.State.PROPOSED:
         return deny(_("Vedtaket er ikke til godkjenning."))
     if decision.proposed_by_id == user.pk:
         return deny(_("Du foreslo dette vedtaket. En annen saksbehandler må godkjenne det."))
-    return not_disqualified(user, decision.case)
+    if not (result := not_disqualified(user, decision.case)):
+        return result
+    if decision.kind == Decision.Kind.GRANT:
+        return holds_budget_authority(user, decision.case.call.scheme_id, decision.amount)
+    return allow()
 
 
 def can_pay(decision: Decision) -> Verdict:
-    """An approved grant, accepted by the county (R17), not yet paid in full."""
+    """An approved grant, accepted by the county (R17), with something left to propose for payment."""
     if not decision.is_grant_in_force:
         return deny(_("Bare et fattet tilskuddsvedtak kan utbetales."))
     if decision.accepted_at is None:
         return deny(_("Fylkeskommunen har ikke akseptert tilskuddet. Det kan ikke utbetales før det er akseptert."))
-    if decision.outstanding <= 0:
-        return deny(_("Tilskuddet er utbetalt i sin helhet."))
+    if decision.amount - decision.payments.committed() <= 0:
+        return deny(_("Hele tilskuddet er utbetalt eller foreslått utbetalt."))
     return allow()
+
+
+# --- Payments: attestation and approval by two people (økonomiregelverket, L4) ----------------
+
+
+def can_attest(membership: Membership | None, user: User, payment: Payment) -> Verdict:
+    """A caseworker attests that the amount, the recipient and the account are right."""
+    if not (result := can_work_cases(membership)):
+        return result
+    if payment.state != Payment.State.PROPOSED:
+        return deny(_("Utbetalingen venter ikke på attestasjon."))
+    return not_disqualified(user, payment.decision.case)
+
+
+def can_approve_payment(membership: Membership | None, user: User, payment: Payment) -> Verdict:
+    """A budget holder of the scheme, whose limit covers the amount and who did not attest it; to the
+    account the county has confirmed."""
+    if not (result := can_work_cases(membership)):
+        return result
+    if payment.state != Payment.State.ATTESTED:
+        return deny(_("Utbetalingen venter ikke på godkjenning."))
+    if payment.attested_by_id == user.pk:
+        return deny(_("Du attesterte utbetalingen. En annen må godkjenne den."))
+    if payment.bank_account_id and payment.bank_account.state != BankAccount.State.CONFIRMED:
+        return deny(_("Kontonummeret er endret etter forslaget. Avvis utbetalingen og foreslå den på nytt."))
+    if not (result := not_disqualified(user, payment.decision.case)):
+        return result
+    return holds_budget_authority(user, payment.decision.case.call.scheme_id, payment.amount)
+
+
+def can_reject_payment(membership: Membership | None, user: User, payment: Payment) -> Verdict:
+    if not (result := can_work_cases(membership)):
+        return result
+    if payment.state not in (Payment.State.PROPOSED, Payment.State.ATTESTED):
+        return deny(_("Bare en utbetaling som ikke er godkjent, kan avvises."))
+    return not_disqualified(user, payment.decision.case)
+
+
+def can_send_batch(membership: Membership | None, batch: PaymentBatch) -> Verdict:
+    if not (result := can_work_cases(membership)):
+        return result
+    if batch.state != PaymentBatch.State.CREATED:
+        return deny(_("Betalingsfilen er allerede lastet ned og sendt. Den kan bare lastes ned én gang."))
+    return allow()
+
+
+def can_confirm_batch(membership: Membership | None, batch: PaymentBatch) -> Verdict:
+    if not (result := can_work_cases(membership)):
+        return result
+    if batch.state != PaymentBatch.State.SENT:
+        return deny(_("Bare en betalingsfil som er sendt til banken, kan bekreftes."))
+    return allow()
+
+
+# --- The county's bank account ----------------------------------------------------------------
+
+
+def can_register_account(membership: Membership | None) -> Verdict:
+    """Anyone in the county registers the account its grants are paid to."""
+    if not (result := forbid_writes_for_readers(membership)):
+        return result
+    return has_role(membership, *COUNTY_ROLES)
+
+
+def can_confirm_account(membership: Membership | None, user: User, account: BankAccount, at=None) -> Verdict:
+    """The director or a fullmakt holder confirms, and not the one who registered it (two people)."""
+    if membership is None or membership.organisation_id != account.organisation_id:
+        return deny(_("Bare fylkeskommunen selv kan bekrefte kontonummeret."))
+    if account.state != BankAccount.State.PENDING:
+        return deny(_("Kontonummeret venter ikke på bekreftelse."))
+    if account.registered_by_id == user.pk:
+        return deny(_("Du registrerte kontonummeret. Direktøren eller en annen med fullmakt må bekrefte det."))
+    return can_confirm_for(user, membership.organisation, at or timezone.now())
 
 
 def is_applicant_member(membership: Membership | None, case: Case) -> Verdict:

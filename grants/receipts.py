@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
+from grants.archive.registry import journal_receipt
 from grants.models import Application, Submission
 from grants.snapshots import present
 from portal import audit
@@ -113,6 +114,7 @@ def _render_and_store(submission: Submission) -> None:
         if RECEIPT.is_ready(locked):  # a concurrent run stored it first
             return
         digest = RECEIPT.store(locked, pdf, name=STORED_NAME)
+        journal_receipt(submission=locked)
         application = submission.application
         audit.record(
             actor=Actor.system(),

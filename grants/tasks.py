@@ -11,7 +11,8 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from grants import appeal_letters, appeal_notices, letters, notice_digest, notices, receipts
+from grants import account_notices, appeal_letters, appeal_notices, letters, notice_digest, notices, receipts
+from grants.archive import jobs
 from grants.models import Application
 from portal.access import confirmers_for
 from portal.mail import compose, send_once
@@ -46,8 +47,8 @@ def notify_confirmers(application_id: int) -> None:
 @shared_task
 def sweep_confirmation_requests() -> None:
     """Send the requests for confirmation that were never sent (the broker was down), the notices to
-    IMDi of new submissions and acceptances (grants.notices), and the e-mails about appeals
-    (grants.appeal_notices)."""
+    IMDi of new submissions and acceptances (grants.notices), the e-mails about appeals
+    (grants.appeal_notices) and about a changed bank account (grants.account_notices)."""
     stale = timezone.now() - dt.timedelta(minutes=2)
     waiting = Application.objects.filter(
         state=Application.State.AWAITING_CONFIRMATION, confirmers_notified_at__isnull=True, sent_at__lt=stale
@@ -56,6 +57,8 @@ def sweep_confirmation_requests() -> None:
         notify_confirmers.delay(application_id)
     for submission_id in notices.unsent_submissions():
         notify_submission_received.delay(submission_id)
+    for account_id in account_notices.unsent_changes():
+        notify_account_changed.delay(account_id)
     for decision_id in notices.unsent_acceptances():
         notify_accepted.delay(decision_id)
     for kind, appeal_id in appeal_notices.unsent_appeal_notices():
@@ -72,6 +75,12 @@ def notify_submission_received(submission_id: int) -> None:
 def notify_accepted(decision_id: int) -> None:
     """Tell IMDi's caseworkers that a county accepted its grant, once (grants.notices)."""
     notices.acceptance_notify(decision_id)
+
+
+@shared_task
+def notify_account_changed(account_id: int) -> None:
+    """Tell the county's official mailbox that its account for payments changed, once."""
+    account_notices.account_change_notify(account_id)
 
 
 @shared_task
@@ -99,6 +108,12 @@ def notify_returned(application_id: int) -> None:
 def render_receipt(submission_id: int) -> None:
     """Make the receipt PDF of a submission and e-mail it (idempotent: see grants.receipts)."""
     receipts.receipt_issue(submission_id)
+
+
+@shared_task(acks_late=True)
+def build_archive_extract(job_id: int) -> None:
+    """Write the Noark 5 extract an admin ordered (idempotent: the job is claimed; grants.archive.jobs)."""
+    jobs.extract_job_run(job_id)
 
 
 @shared_task

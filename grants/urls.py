@@ -7,10 +7,12 @@ from grants.views import (
     allocation,
     appeals,
     applications,
+    bank_accounts,
     calls,
     cases,
     decisions,
     intake,
+    journal,
     notices,
     payments,
     submissions,
@@ -72,6 +74,19 @@ urlpatterns = [
     # IMDi: payments of accepted grants (grants/views/payments.py)
     path("imdi/vedtak/<int:pk>/utbetaling/", payments.payment_create, name="payment_create"),
     path("imdi/utbetalinger/", payments.payments_due, name="payments_due"),
+    path("imdi/utbetalinger/<int:pk>/", payments.payment_detail, name="payment_detail"),
+    path("imdi/utbetalinger/<int:pk>/attester/", payments.payment_attest, name="payment_attest"),
+    path("imdi/utbetalinger/<int:pk>/godkjenn/", payments.payment_approve, name="payment_approve"),
+    path("imdi/utbetalinger/<int:pk>/avvis/", payments.payment_reject, name="payment_reject"),
+    path("imdi/betalingsfiler/", payments.batch_list, name="batch_list"),
+    path("imdi/betalingsfiler/ny/", payments.batch_create, name="batch_create"),
+    path("imdi/betalingsfiler/<int:pk>/", payments.batch_detail, name="batch_detail"),
+    path("imdi/betalingsfiler/<int:pk>/fil/", payments.batch_download, name="batch_download"),
+    path("imdi/betalingsfiler/<int:pk>/bekreft/", payments.batch_confirm, name="batch_confirm"),
+    # The county: the account its grants are paid to (grants/views/bank_accounts.py)
+    path("kontonummer/", bank_accounts.bank_account, name="bank_account"),
+    path("kontonummer/<int:pk>/bekreft/", bank_accounts.bank_account_confirm, name="bank_account_confirm"),
+    path("kontonummer/<int:pk>/avvis/", bank_accounts.bank_account_reject, name="bank_account_reject"),
     # Appeals against a dismissal (grants/views/appeals.py)
     path("soknader/<int:pk>/vedtak/<int:decision_pk>/klage/", appeals.appeal_create, name="appeal_create"),
     path(
@@ -87,4 +102,9 @@ urlpatterns = [
     path("imdi/klager/<int:pk>/utfall/", appeals.appeal_outcome, name="appeal_outcome"),
     # IMDi: how one hears of events in the calls one follows (grants/views/notices.py)
     path("imdi/varsler/", notices.notice_preferences, name="notice_preferences"),
+    # The public journal, open to everyone (grants/views/journal.py)
+    path("offentlig-journal/", journal.public_journal, name="public_journal"),
+    path("offentlig-journal/offentligJournal.xml", journal.public_journal_xml, name="public_journal_xml"),
+    path("offentlig-journal/<int:entry_pk>/innsyn/", journal.public_journal_request, name="public_journal_request"),
+    path("imdi/arkivuttrekk/", journal.archive_extracts, name="archive_extracts"),
 ]

@@ -15,7 +15,18 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import Appeal, AppealLetter, Application, Case, Channel, Decision, PartnerKind
+from grants.models import (
+    Appeal,
+    AppealLetter,
+    Application,
+    BankAccount,
+    Case,
+    Channel,
+    Decision,
+    PartnerKind,
+    Payment,
+    PaymentBatch,
+)
 from grants.sections import BY_SLUG, field_label
 from portal.audit import Action, register_actions, register_states
 from portal.history import Key, choices, labelled, money, register_keys, register_sentences
@@ -203,6 +214,74 @@ APPEAL = Workflow(
 )
 # fmt: on
 
+# --- Money (økonomiregelverket, L4): payments, payment files, the county's bank account ---------
+#
+#     proposed ─attest (a caseworker)─▶ attested ─approve (a budget holder, not the attester)─▶ approved
+#        └──────────── reject ──────────────┴──▶ rejected        approved ─(the bank confirms the file)─▶ paid
+#
+# A payment file: created ─send (downloaded once)─▶ sent ─confirm (the bank's confirmation)─▶ confirmed.
+# A bank account: pending ─confirm (director or fullmakt)─▶ confirmed ─replace (the next one)─▶ replaced.
+
+PS, BS, KS = Payment.State, PaymentBatch.State, BankAccount.State
+
+# fmt: off
+PAYMENT = Workflow(
+    Payment,
+    transitions=[
+        Transition("attest", [PS.PROPOSED], PS.ATTESTED, who="can_attest",
+                   label=_("Attester utbetalingen"), action="payment.attested"),
+        Transition("approve", [PS.ATTESTED], PS.APPROVED, who="can_approve_payment",
+                   label=_("Godkjenn utbetalingen"), action="payment.approved"),
+        Transition("reject", [PS.PROPOSED, PS.ATTESTED], PS.REJECTED, who="can_reject_payment",
+                   label=_("Avvis utbetalingen"), action="payment.rejected"),
+        Transition("pay", [PS.APPROVED], PS.PAID, who="can_confirm_batch",
+                   label=_("Registrer bankens bekreftelse"), action="payment.registered"),
+    ],
+    tones={PS.PROPOSED: SOON, PS.ATTESTED: SOON, PS.APPROVED: OPEN, PS.PAID: OPEN, PS.REJECTED: CLOSED},
+)
+
+PAYMENT_BATCH = Workflow(
+    PaymentBatch,
+    transitions=[
+        Transition("send", [BS.CREATED], BS.SENT, who="can_send_batch",
+                   label=_("Last ned betalingsfilen"), action="payment_batch.sent"),
+        Transition("confirm", [BS.SENT], BS.CONFIRMED, who="can_confirm_batch",
+                   label=_("Registrer bankens bekreftelse"), action="payment_batch.confirmed"),
+    ],
+    tones={BS.CREATED: SOON, BS.SENT: SOON, BS.CONFIRMED: OPEN},
+)
+
+BANK_ACCOUNT = Workflow(
+    BankAccount,
+    transitions=[
+        Transition("confirm", [KS.PENDING], KS.CONFIRMED, who="can_confirm_account",
+                   label=_("Bekreft kontonummeret"), action="bank_account.confirmed"),
+        Transition("reject", [KS.PENDING], KS.REJECTED, who="can_confirm_account",
+                   label=_("Avvis kontonummeret"), action="bank_account.rejected"),
+        Transition("replace", [KS.CONFIRMED], KS.REPLACED, who="can_confirm_account",
+                   label=_("Erstatt kontonummeret"), action="bank_account.confirmed"),
+    ],
+    tones={KS.PENDING: SOON, KS.CONFIRMED: OPEN, KS.REJECTED: CLOSED, KS.REPLACED: CLOSED},
+)
+# fmt: on
+
+register_actions(
+    {
+        "payment.proposed": Action(_("Utbetaling foreslått")),
+        "payment.attested": Action(_("Utbetaling attestert")),
+        "payment.approved": Action(_("Utbetaling godkjent av budsjettdisponent")),
+        "payment.rejected": Action(_("Utbetaling avvist")),
+        "payment_batch.created": Action(_("Betalingsfil laget")),
+        "payment_batch.sent": Action(_("Betalingsfil lastet ned og sendt til banken")),
+        "payment_batch.confirmed": Action(_("Bankens bekreftelse av betalingsfilen registrert")),
+        "bank_account.registered": Action(_("Kontonummer registrert"), county=True),
+        "bank_account.confirmed": Action(_("Kontonummer bekreftet"), county=True),
+        "bank_account.rejected": Action(_("Kontonummer avvist"), county=True),
+        "bank_account.changed": Action(_("Kontonummeret for utbetaling ble endret"), county=True),
+    }
+)
+register_states({**dict(PS.choices), **dict(BS.choices), **dict(KS.choices)})
+
 # IMDi's internal work (assignment, impartiality, assessment, allocation, proposals) is not the
 # county's; what concerns the county (the decision, its letter, acceptance, payment, an appeal) is.
 register_actions(
@@ -276,6 +355,11 @@ register_sentences(
         "letter.issued": _("Vedtaksbrev %(letter)s sendt."),
         "letter.opened": _("Vedtaksbrev %(letter)s ble åpnet av fylkeskommunen."),
         "payment.registered": _("Utbetaling av %(amount)s registrert, utbetalt %(paid_on)s."),
+        "payment.proposed": _("Utbetaling av %(amount)s foreslått til konto %(account)s."),
+        "payment.attested": _("Utbetaling av %(amount)s attestert."),
+        "payment.approved": _("Utbetaling av %(amount)s godkjent av budsjettdisponent."),
+        "payment.rejected": _("Utbetaling av %(amount)s avvist: %(reason)s"),
+        "bank_account.changed": _("Kontonummeret for utbetaling ble endret til %(account)s."),
         "appeal_letter.issued": _("Brev om klagen sendt: %(kind)s."),
         "appeal.decided": _appeal_decided,
     }
@@ -309,6 +393,9 @@ register_keys(
         "kind": Key(_("Utfall"), choices(dict(Decision.Kind.choices), lower=True)),
         "appeal_letter.issued:kind": Key(_("Brev"), choices(dict(AppealLetter.Kind.choices), lower=True)),
         "paid_on": Key(_("Utbetalt")),
+        "account": Key(_("Kontonummer")),
+        "payment": Key(_("Utbetaling (id)"), county=False),
+        "batch": Key(_("Betalingsfil")),
         "appeal": Key(_("Klage (id)"), county=False),
         "attachments": Key(_("Vedlegg (sjekksummer)"), county=False),
         "upheld": Key(_("Vedtaket opprettholdt")),
@@ -329,3 +416,8 @@ register_keys(
         "notices.changed:unfollowed": Key(_("Følger ikke lenger")),
     }
 )
+
+# The archive (grants.services.journal): an admin orders a Noark 5 extract, written in the background.
+register_actions({"archive.extract_ordered": Action(_("Arkivuttrekk bestilt"))})
+register_sentences({"archive.extract_ordered": _("Arkivuttrekk av %(scheme)s for %(years)s ble bestilt.")})
+register_keys({"archive.extract_ordered:scheme": Key(_("Ordning")), "archive.extract_ordered:years": Key(_("År"))})

@@ -46,7 +46,9 @@ class StoredFile(models.Model):
 
 
 def serve_file(file, *, filename: str, content_type: str, inline: bool = False) -> FileResponse:
-    """A stored file, through the view that checked who may read it."""
+    """A stored file, through the view that checked who may read it. A slash in ``filename`` (a document
+    number such as 2026/00012-3) becomes a hyphen: a file name cannot hold one."""
+    filename = filename.replace("/", "-").replace("\\", "-")
     response = FileResponse(file.open("rb"), as_attachment=not inline, filename=filename, content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -40,6 +40,7 @@ from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 
 from grants.access import submitted_agreement_ids
+from grants.archive.records import case_journal_csv
 from grants.models import (
     Appeal,
     Case,
@@ -291,6 +292,7 @@ def entries(case: Case) -> list[Entry]:
     found += _decision_entries(case)
     found += _report_entries(case)
     found.append(Entry("historikk.csv", history_csv(history(case))))
+    found.append(Entry("journal.csv", case_journal_csv(case)))  # the case's journal (grants.archive)
     return sorted(found, key=lambda entry: entry.path)
 
 

@@ -237,6 +237,14 @@ register(
             Column("voucher", gettext_lazy("Referanse (bilag)"), "reference", width=18),
             Column("recorded_by", gettext_lazy("Registrert av"), "recorded_by__full_name", width=24),
             Column("recorded_at", gettext_lazy("Registrert"), "recorded_at", DATETIME),
+            # Money controls (issue 14): the account, who attested, the budget holder who approved, the file.
+            Column("state", gettext_lazy("Status"), "state", choices=Payment.State, width=14),
+            Column("account", gettext_lazy("Kontonummer"), "account", width=14),
+            Column("attested_by", gettext_lazy("Attestert av"), "attested_by__full_name", width=24),
+            Column("attested_at", gettext_lazy("Attestert"), "attested_at", DATETIME),
+            Column("approved_by", gettext_lazy("Godkjent av (budsjettdisponent)"), "approved_by__full_name", width=24),
+            Column("approved_at", gettext_lazy("Godkjent"), "approved_at", DATETIME),
+            Column("payment_file", gettext_lazy("Betalingsfil"), "batch__message_id", width=28),
         ),
         lambda call: Payment.objects.filter(decision__case__call=call).order_by(
             "decision__case__application__organisation__name", "decision__case__application__reference", "paid_on", "pk"

@@ -50,6 +50,9 @@ def build_cast() -> SimpleNamespace:
     c.delegation_a = f.make_delegation(grantor=c.director_a, grantee=c.delegate_a, organisation=county_a)
     c.scheme = f.make_scheme(imdi)
     c.call = f.make_call(c.scheme, year=2025, eligible=[county_a, county_b])
+    # Both caseworkers hold budget authority for the scheme (issue 14), up to its pot: they approve grants.
+    f.make_budget_holder(c.caseworker, c.scheme)
+    f.make_budget_holder(c.caseworker2, c.scheme)
     return c
 
 

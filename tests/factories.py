@@ -12,7 +12,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.utils import timezone
 
-from grants.models import Call, CostCategory, Criterion, Scheme
+from grants.models import BudgetAuthority, Call, CostCategory, Criterion, Scheme
 from portal.models import Delegation, Membership, Organisation, Role, User
 from portal.validators import orgnr_check_digit
 
@@ -81,6 +81,11 @@ def make_delegation(*, grantor: User, grantee: User, organisation: Organisation,
 def make_scheme(owner: Organisation) -> Scheme:
     n = next(_seq)
     return Scheme.objects.create(code=f"scheme-{n}", name=f"Ordning {n}", owner=owner)
+
+
+def make_budget_holder(user: User, scheme: Scheme, limit: str = "5000000", **fields) -> BudgetAuthority:
+    """``user`` may commit ``scheme``'s money up to ``limit`` (approve grants and payments)."""
+    return BudgetAuthority.objects.create(user=user, scheme=scheme, limit=Decimal(limit), **fields)
 
 
 def make_call(scheme: Scheme, *, year: int | None = None, eligible=(), open_now: bool = True, **fields) -> Call:

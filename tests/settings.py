@@ -7,7 +7,11 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-only-for-the-test-suite-012
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DATABASE_URL", "sqlite:///var/test.sqlite3")
 os.environ.setdefault("EMAIL_HOST", "localhost")  # production-like settings; the suite uses locmem
-_REDIS_URL = os.environ.pop("REDIS_URL", None)  # the suite runs tasks eagerly; the Redis test reads this
+# The suite runs tasks eagerly; the tests with a real Redis read this. Kept for the test processes that
+# pytest-xdist starts after this process has taken REDIS_URL out of the environment.
+_REDIS_URL = os.environ.pop("REDIS_URL", None) or os.environ.get("PORTAL_TEST_REDIS_URL")
+if _REDIS_URL:
+    os.environ["PORTAL_TEST_REDIS_URL"] = _REDIS_URL
 
 from portal.settings import *  # noqa: E402,F403
 

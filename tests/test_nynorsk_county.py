@@ -51,6 +51,7 @@ from reporting import reminders, tasks
 from reporting.models import AnnualReport, RepaymentClaim
 from reporting.services import repayments, review
 from tests import factories as f
+from tests.grants import helpers_payments as hp
 from tests.reporting.test_review import submitted_report
 from tests.written_standards import (
     BOKMAL_ONLY,
@@ -277,17 +278,13 @@ def _decisions(w) -> None:
     _sweep(kept, "reminder-awaiting-acceptance", grant_letter.issued_at + dt.timedelta(days=7, hours=1))
     for code, c in w.counties.items():
         grant = w.decisions[code, Decision.Kind.GRANT]
-        with committed():
+        with committed():  # the account the grant is paid to, confirmed before it is accepted
+            hp.confirmed_account(w.imdi, c.org, staff=c.staff, director=c.director)
             services.decision_accept(actor=_as(c.director), decision_id=grant.pk)
         kept.emails(OTHER, imdi="imdi-email-grant-accepted")
-        with committed():
-            services.payment_register(
-                actor=_as(w.imdi.caseworker),
-                decision_id=grant.pk,
-                amount=grant.amount,
-                paid_on=timezone.localdate(),
-                reference=f"BILAG-{grant.pk}",
-            )
+        with committed():  # attested by one caseworker, approved by the other, confirmed by the bank
+            hp.approved_payment(w.imdi, grant, grant.amount)
+            hp.confirm_all(w.imdi, paid_on=timezone.localdate())
         kept.emails(OTHER)
 
 

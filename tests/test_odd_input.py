@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from grants import services
 from grants.models import Application, Payment
 from portal.form_fields import DateField
 from portal.limits import TEXT_MAX
@@ -22,6 +23,7 @@ from tests import factories as f
 from tests.conftest import login
 from tests.grants import helpers_applications as ha
 from tests.grants import helpers_cases as h
+from tests.grants import helpers_payments as hp
 from tests.grants.test_allocation_views import accepted
 from tests.reporting.test_repayments import EXPLANATION, approved_with_unused, notice
 
@@ -128,14 +130,16 @@ def test_a_project_period_in_year_9998_is_refused_with_a_message(client, cast, d
 
 @pytest.mark.parametrize("paid_on", ["9999-12-31", "0001-01-01", "1999-12-31"])
 def test_a_payment_dated_outside_the_years_the_portal_knows_is_refused(client, cast, paid_on):
-    decision = accepted(cast, h.decided(cast))
+    """The date a payment was made is the bank's, recorded on its payment file (issue 14)."""
+    payment = hp.approved_payment(cast, accepted(cast, h.decided(cast)), "100000")
+    caseworker = f.actor_for(cast.caseworker)
+    batch = services.batch_create(actor=caseworker)
+    services.batch_send(actor=caseworker, batch_id=batch.pk)
     login(client, cast.caseworker)
-    response = client.post(
-        reverse("payment_create", args=[decision.pk]), {"amount": "100 000", "paid_on": paid_on, "reference": "B1"}
-    )
+    response = client.post(reverse("batch_confirm", args=[batch.pk]), {"paid_on": paid_on})
     assert response.status_code == 200
     assert OUT_OF_RANGE in response.content.decode()
-    assert not Payment.objects.filter(decision=decision).exists()
+    assert Payment.objects.get(pk=payment.pk).state == Payment.State.APPROVED
 
 
 def test_a_comment_deadline_in_year_9999_is_refused(client, cast):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grants import permissions
-from grants.models import Call, Case, DeadlineExtension
+from grants.models import Call, Case, DeadlineExtension, Payment
 from portal.models import AuditEvent, Delegation, Membership, Organisation, Role, User
 from tests import factories as f
 from tests.conftest import login
@@ -150,9 +150,13 @@ def test_demo_inbox_has_cases(db, settings):
     assert cases[2026, "Innlandet fylkeskommune"].assigned_to.email == "saksbehandler1@imdi.demo"
     assert cases[2026, "Nordland fylkeskommune"].state == Case.State.RECEIVED
     vestland = cases[2025, "Vestland fylkeskommune"]
-    assert vestland.state == Case.State.PAID
+    assert vestland.state == Case.State.ACCEPTED
     grant = vestland.decisions.get()
-    assert grant.accepted_at is not None and grant.paid == grant.amount == Decimal("1500000")
+    # kr 1 000 000 paid (attested, approved by the budget holder, confirmed by the bank); the rest is
+    # approved and waits for the next payment file (manage.py payment_file OUT).
+    assert grant.accepted_at is not None and grant.amount == Decimal("1500000") and grant.paid == Decimal("1000000")
+    waiting = Payment.objects.ready_for_file().get()
+    assert waiting.amount == Decimal("500000") and waiting.approved_by.email == "saksbehandler2@imdi.demo"
     call_command("load_demo", stdout=io.StringIO())  # a second run adds nothing
     assert Case.objects.count() == 3
 

@@ -55,6 +55,21 @@ EXPECTED: dict[str, dict[str, tuple[set[str], str]]] = {
         "ministry_reverse": ({"forwarded"}, "ministry_reversed"),
         "dismiss": ({"received"}, "dismissed"),
     },
+    "grants.payment": {
+        "attest": ({"proposed"}, "attested"),
+        "approve": ({"attested"}, "approved"),
+        "reject": ({"proposed", "attested"}, "rejected"),
+        "pay": ({"approved"}, "paid"),
+    },
+    "grants.paymentbatch": {
+        "send": ({"created"}, "sent"),
+        "confirm": ({"sent"}, "confirmed"),
+    },
+    "grants.bankaccount": {
+        "confirm": ({"pending"}, "confirmed"),
+        "reject": ({"pending"}, "rejected"),
+        "replace": ({"confirmed"}, "replaced"),
+    },
     "reporting.annualreport": {
         "submit": ({"draft", "returned"}, "submitted"),
         "return": ({"submitted"}, "returned"),

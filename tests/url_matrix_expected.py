@@ -372,3 +372,10 @@ from portal.middleware import AUDITOR_WRITABLE_URL_NAMES  # noqa: E402
 for _key, _row in EXPECTED.items():
     if _key not in AUDITOR_WRITABLE_URL_NAMES:
         _row["POST"] = {**_row["POST"], "auditor": 403}
+
+from tests.url_matrix_expected_archive import EXPECTED_ARCHIVE  # noqa: E402
+
+EXPECTED.update(EXPECTED_ARCHIVE)
+from tests.url_matrix_expected_money import money_expected  # noqa: E402
+
+EXPECTED.update(money_expected())

@@ -18,6 +18,8 @@ from portal.models import AuditEvent
 from reporting.models import Reminder, ReminderText
 from tests import factories as f
 from tests.url_matrix import Entry, param_names
+from tests.url_matrix_expected_archive import archive_kwarg
+from tests.url_matrix_samples_money import MONEY_PK, money_samples
 
 
 def sample_objects(cast) -> dict:
@@ -39,6 +41,7 @@ def sample_objects(cast) -> dict:
         **application_samples(cast),
         **case_samples(cast),
         **followup_samples(cast),
+        **money_samples(cast),
         ("reporting", "remindertext"): ReminderText.objects.get(kind="report_deadline"),
         ("reporting", "reminder"): Reminder.objects.create(
             kind="report_deadline", target_id=1, step="30", organisation=cast.county_a, due_at=cast.call.report_deadline
@@ -252,6 +255,8 @@ def sample_kwargs(entry: Entry, cast, objects) -> dict:
         elif entry.key == "intake_document":
             registered = objects["registered"]
             value = registered.pk if name == "pk" else registered.incoming_documents.get().pk
+        elif entry.key in MONEY_PK and name == "pk":
+            value = MONEY_PK[entry.key](objects)
         elif entry.key in CASE_PK and name == "pk":
             value = CASE_PK[entry.key](objects)
         elif entry.key in ON_GRANT | ON_DISMISSAL and name == "pk":
@@ -282,6 +287,8 @@ def sample_kwargs(entry: Entry, cast, objects) -> dict:
             value = {"content_type_id": ContentType.objects.get_for_model(Call).pk, "object_id": cast.call.pk}[name]
         elif name in ("object_id", "id") and admin_model and (admin_model[1], admin_model[2]) in objects:
             value = objects[(admin_model[1], admin_model[2])].pk
+        elif name == "entry_pk":  # the public journal's (tests/url_matrix_expected_archive.py)
+            value = archive_kwarg(name)
         elif name == "app_label":
             value = "portal"
         elif name == "key":

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from django.utils import timezone
 
 from grants import letters, seed_letters, services
-from grants.models import Call, CostCategory, Criterion, Decision, LetterTemplate, PartnerKind, Scheme
+from grants.models import BudgetAuthority, Call, CostCategory, Criterion, Decision, LetterTemplate, PartnerKind, Scheme
 from portal.models import Organisation, Role
 from tests import factories as f
 from tests.grants import helpers_cases as h
@@ -266,6 +266,10 @@ def decide(imdi, case, kind: str, *, amount: str = "1000000") -> Decision:
         first, last = case.call.cost_categories.order_by("order")
         granted = {first.pk: Decimal("0"), last.pk: Decimal(amount)}
     reasons = REASONS[case.application.organisation.written_standard]
+    # The second caseworker holds budget authority for the scheme: a grant commits money (issue 14).
+    BudgetAuthority.objects.get_or_create(
+        user=imdi.caseworker2, scheme_id=case.call.scheme_id, defaults={"limit": Decimal("5000000")}
+    )
     decision = services.decision_propose(
         actor=f.actor_for(imdi.caseworker),
         case_id=case.pk,

@@ -12,12 +12,19 @@ from grants.models.applications import (
     PartnerKind,
     Submission,
 )
+from grants.models.archive import ArchiveCounter, ArchiveExtractJob, CaseFolder, JournalDocument, JournalEntry
 from grants.models.calls import Call, CallQuerySet, CostCategory, Criterion, Scheme
 from grants.models.cases import Case, CriterionScore, ImpartialityDeclaration, LineAssessment
-from grants.models.decisions import Decision, DecisionLine, DecisionQuerySet, Letter, LetterTemplate, Payment
+from grants.models.decisions import Decision, DecisionLine, DecisionQuerySet, Letter, LetterTemplate
+from grants.models.money import BankAccount, BudgetAuthority, Payment, PaymentBatch
 from grants.models.notices import CallFollow, NoticeDigest
 
 __all__ = [
+    "ArchiveCounter",
+    "ArchiveExtractJob",
+    "CaseFolder",
+    "JournalDocument",
+    "JournalEntry",
     "Appeal",
     "AppealAttachment",
     "AppealLetter",
@@ -33,6 +40,9 @@ __all__ = [
     "LineAssessment",
     "Letter",
     "Payment",
+    "PaymentBatch",
+    "BankAccount",
+    "BudgetAuthority",
     "Application",
     "BudgetLine",
     "Call",

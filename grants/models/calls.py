@@ -53,6 +53,8 @@ class Scheme(models.Model):
     legal_basis = text_field(_("hjemmel og retningslinjer"), blank=True)
     # The main circular the scheme belongs to, cited on the call page and in the letters (R1, X1).
     circular = models.CharField(_("hovedrundskriv"), max_length=300, blank=True)
+    # The class (klasse) the scheme's cases are filed under in the archive (Noark 5), set by admins.
+    archive_code = models.CharField(_("arkivkode"), max_length=60, blank=True)
 
     class Meta:
         verbose_name = _("tilskuddsordning")

@@ -235,30 +235,6 @@ class Letter(IssuedLetter):
         ]
 
 
-class Payment(models.Model):
-    """A payment of an accepted grant (R17). Payments are never changed or deleted."""
-
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(_("beløp (kr)"), **AMOUNT)
-    paid_on = models.DateField(_("utbetalingsdato"))
-    reference = models.CharField(_("referanse (bilag)"), max_length=100)
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(_("registrert"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("utbetaling")
-        verbose_name_plural = _("utbetalinger")
-        ordering = ["decision", "paid_on", "id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
-            # A payment registered twice (a double click, a retyped voucher) is refused.
-            models.UniqueConstraint(fields=["decision", "reference"], name="payment_reference_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.amount} ({self.paid_on})"
-
-
 class LetterTemplate(models.Model):
     """The texts a caseworker starts from when proposing a decision of one kind in one call, in
     bokmål and nynorsk (``grants.translation``): the proposal is prefilled in the county's written

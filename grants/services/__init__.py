@@ -24,6 +24,8 @@ from grants.services.applications import (
     lock_application,
     previous_application,
 )
+from grants.services.bank_accounts import bank_account_confirm, bank_account_register, bank_account_reject
+from grants.services.budget import budget_holders, lock_authority, waiting_for_budget_holder
 from grants.services.cases import (
     LineInput,
     assessment_lines,
@@ -45,7 +47,16 @@ from grants.services.decisions import (
 from grants.services.intake import Received, appeal_register, application_register
 from grants.services.locking import lock_appeal, lock_call, lock_case, lock_decision
 from grants.services.notices import followable_calls, followed_call_ids, notice_choice_set
-from grants.services.payments import payment_register
+from grants.services.payments import (
+    batch_confirm,
+    batch_create,
+    batch_send,
+    lock_payment,
+    payment_approve,
+    payment_attest,
+    payment_propose,
+    payment_reject,
+)
 from grants.snapshots import build_snapshot
 from portal.rules import Refused
 
@@ -98,5 +109,18 @@ __all__ = [
     "followable_calls",
     "followed_call_ids",
     "notice_choice_set",
-    "payment_register",
+    "bank_account_confirm",
+    "budget_holders",
+    "lock_authority",
+    "waiting_for_budget_holder",
+    "bank_account_register",
+    "bank_account_reject",
+    "batch_confirm",
+    "batch_create",
+    "batch_send",
+    "lock_payment",
+    "payment_approve",
+    "payment_attest",
+    "payment_propose",
+    "payment_reject",
 ]

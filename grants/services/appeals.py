@@ -15,6 +15,7 @@ from grants.appeal_letters import appeal_deadline_for, appeal_letter_create, the
 from grants.models import Appeal, AppealAttachment, AppealLetter
 from grants.permissions import can_appeal, can_handle_appeal, is_caseworker
 from grants.services.cases import case_take
+from grants.services.journal import journal_appeal, journal_appeal_letter
 from grants.services.locking import lock_appeal, lock_decision
 from grants.workflows import APPEAL
 from portal.audit import Actor
@@ -58,6 +59,7 @@ def appeal_file(*, actor: Actor, decision_id: int, reasons: str, files=()) -> Ap
             attachments=[checked.sha256 for _upload, checked in files],
         )
         case.save(update_fields=["state", "updated_at"])
+        journal_appeal(appeal=appeal)
         send_after_commit(tasks.notify_appeal_received, appeal.pk)
     return appeal
 
@@ -120,7 +122,10 @@ def appeal_dismiss(*, actor: Actor, appeal_id: int, reason: str) -> Appeal:
         appeal = _appeal_to_handle(actor, appeal_id, state=Appeal.State.RECEIVED)
         appeal.dismissal_reason = reason.strip()
         _close(actor, appeal, "dismiss", timezone.now())
-        letter = appeal_letter_create(appeal, AppealLetter.Kind.DISMISSAL, written_by=actor.user)
+        entry = journal_appeal_letter(appeal=appeal, kind=AppealLetter.Kind.DISMISSAL, written_by=actor.user)
+        letter = appeal_letter_create(
+            appeal, AppealLetter.Kind.DISMISSAL, written_by=actor.user, reference=entry.document_number
+        )
         case_take(
             appeal.case, "dismiss_appeal", actor=actor, appeal=appeal.pk, reason=reason.strip(), letter=letter.reference
         )
@@ -149,7 +154,10 @@ def appeal_forward(*, actor: Actor, appeal_id: int, cover_note: str) -> Appeal:
         appeal.cover_note = cover_note.strip()
         appeal.forwarded_by, appeal.forwarded_at = actor.user, timezone.now()
         appeal.save()
-        letter = appeal_letter_create(appeal, AppealLetter.Kind.FORWARDING, written_by=actor.user)
+        entry = journal_appeal_letter(appeal=appeal, kind=AppealLetter.Kind.FORWARDING, written_by=actor.user)
+        letter = appeal_letter_create(
+            appeal, AppealLetter.Kind.FORWARDING, written_by=actor.user, reference=entry.document_number
+        )
         case_take(appeal.case, "forward", actor=actor, appeal=appeal.pk, letter=letter.reference)
         appeal.case.save(update_fields=["state", "updated_at"])
         send_after_commit(tasks.render_appeal_letter, letter.pk)

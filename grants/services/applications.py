@@ -24,6 +24,7 @@ from grants.models import (
 )
 from grants.sections import missing, section_fields
 from grants.services.cases import case_open, case_reopen
+from grants.services.journal import journal_submission
 from grants.snapshots import build_snapshot
 from grants.workflows import APPLICATION
 from portal import audit
@@ -283,6 +284,7 @@ def application_confirm(*, actor: Actor, application_id: int) -> Submission:
             late=now >= deadline,
         )
         case_open(application)
+        journal_submission(submission=submission)
         send_after_commit(tasks.render_receipt, submission.pk)
         send_after_commit(tasks.notify_submission_received, submission.pk)
     return submission

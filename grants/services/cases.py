@@ -32,6 +32,7 @@ from grants.permissions import (
     can_withdraw_case,
     is_caseworker,
 )
+from grants.services.journal import case_folder_open, journal_assessment
 from grants.services.locking import lock_call, lock_case
 from grants.snapshots import line_categories, requested_per_category
 from grants.workflows import ALLOCATABLE, CASE
@@ -85,6 +86,7 @@ def case_take(case: Case, name: str, *, actor: Actor, **changes) -> str:
 def case_open(application: Application) -> Case:
     """The case of a submitted application (called when it is confirmed); one per application."""
     case, _created = Case.objects.get_or_create(application=application, defaults={"call_id": application.call_id})
+    case_folder_open(case)  # its case number (grants.archive)
     return case
 
 
@@ -320,4 +322,6 @@ def assessment_save(
                 *("justification", "state", "assessed_at", "assessed_by", "updated_at"),
             ]
         )
+        if case.state == S.ASSESSED:
+            journal_assessment(case=case, actor_user=actor.user)
     return case

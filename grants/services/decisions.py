@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from grants import tasks
 from grants.models import Case, CostCategory, Decision, DecisionLine, Letter, Submission
 from grants.permissions import can_accept, can_approve, can_propose, is_applicant_member
+from grants.services.budget import lock_authority
 from grants.services.cases import case_record, case_take, eligible_amounts, money
+from grants.services.journal import journal_letter, journal_proposal
 from grants.services.locking import lock_case, lock_decision
 from grants.snapshots import requested_per_category
 from grants.workflows import DECISION
@@ -132,6 +134,7 @@ def decision_propose(
             proposed_at=timezone.now(),
         )
         _add_lines(decision, categories, submission, granted)
+        journal_proposal(decision=decision)
         case_take(case, "propose", actor=actor, decision=decision.pk, kind=kind, amount=money(amount))
         case.save(update_fields=["state", "updated_at"])
     return decision
@@ -159,20 +162,23 @@ def decision_return(*, actor: Actor, decision_id: int, reason: str) -> Decision:
 
 
 def decision_approve(*, actor: Actor, decision_id: int) -> Decision:
-    """A second caseworker approves: the decision is made, and its letter is rendered after commit."""
+    """A second caseworker approves (a grant: a budget holder whose limit covers it): the decision is
+    made, and its letter is rendered after commit."""
     with transaction.atomic():
         decision = lock_decision(decision_id)
         case = decision.case
+        if decision.kind == Kind.GRANT:  # a grant commits money: a budget holder, checked under lock
+            lock_authority(actor.user, case.call.scheme_id)
         can_approve(actor.membership, actor.user, decision).or_refuse()
         if decision.kind == Kind.GRANT and decision.amount != case.allocated:
             raise Refused(_("Det fordelte beløpet er endret etter forslaget. Send forslaget tilbake."))
         DECISION.take(decision, "approve", actor=None)  # the case's transition records the event
         decision.approved_by, decision.approved_at = actor.user, timezone.now()
         decision.save(update_fields=["state", "approved_by", "approved_at"])
-        number = Letter.objects.filter(decision__case=case).count() + 1
+        entry = journal_letter(decision=decision)  # "Vår referanse": the case and document number
         letter = Letter.objects.create(
             decision=decision,
-            reference=f"{case.application.reference}-{number}",
+            reference=entry.document_number,
             language=case.application.organisation.written_standard or "nb",
         )
         case_take(

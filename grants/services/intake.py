@@ -32,6 +32,7 @@ from grants.models import (
 )
 from grants.services.applications import lock_application
 from grants.services.cases import case_open, case_take
+from grants.services.journal import journal_appeal, journal_submission, received_doc
 from grants.services.locking import lock_call, lock_decision
 from grants.snapshots import build_snapshot
 from grants.workflows import APPLICATION
@@ -168,6 +169,7 @@ def _register_application(actor, call, organisation, received, title, budget, st
         document.save()
         submission = _submit(actor, application, received, document)
         case_open(application)
+        journal_submission(submission=submission, documents=[received_doc(document)], dated=received.dated)
         send_after_commit(tasks.render_receipt, submission.pk)
     return application
 
@@ -269,4 +271,5 @@ def _register_appeal(actor, decision_id, received, reasons, stored) -> Appeal:
             sha256=document.sha256,
         )
         case.save(update_fields=["state", "updated_at"])
+        journal_appeal(appeal=appeal, documents=[received_doc(document)], dated=received.dated)
     return appeal

@@ -16,7 +16,7 @@ from grants import permissions, services
 from grants.access import get_case_for
 from grants.forms.allocation import AllocationForm
 from grants.forms.fields import AmountField
-from grants.models import Call, Case, ImpartialityDeclaration, Submission
+from grants.models import Call, Case, Decision, ImpartialityDeclaration, Submission
 from portal.audit import Actor
 from portal.formats import ZERO, kr
 from portal.rules import Refused
@@ -84,8 +84,15 @@ def _allocation_context(request, call: Call, *, bound: AllocationForm | None = N
             "recommended": sum((case.recommended_total for case in rows if case.recommended_total is not None), ZERO),
             "allocated": sum((case.allocated for case in rows), ZERO),
         }
+    proposals = list(
+        Decision.objects.filter(case__call=call, state=Decision.State.PROPOSED, kind=Decision.Kind.GRANT)
+        .select_related("case__application__organisation", "case__call", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+    services.waiting_for_budget_holder(proposals, user=user)
     return {
         "call": call,
+        "budget_waiting": proposals,
         "rows": rows,
         "sums": sums,
         "is_caseworker": bool(permissions.is_caseworker(membership)),

@@ -17,6 +17,7 @@ from grants import permissions, services
 from grants.access import get_case_for
 from grants.forms.cases import UNASSIGNED, AssessmentForm, AssignForm, CaseFilterForm, DeclarationForm, caseworkers
 from grants.models import Call, Case, DeadlineExtension, IncomingDocument, PartnerKind, Submission
+from grants.services.journal import case_journal
 from grants.snapshots import present
 from grants.views.applications import application_history
 from grants.workflows import CASE
@@ -215,6 +216,7 @@ def _render_detail(request, case: Case, *, assign_form: AssignForm | None = None
             )
         ),
         "events": application_history(case.application),
+        "journal": list(case_journal(case)),  # the archive's record of the case (grants.services.journal)
     }
     return render(request, "grants/cases/detail.html", context)
 

@@ -148,6 +148,13 @@ def _render_imdi_decision(
         "return_form": return_form or DecisionReturnForm(),
         "error": error,
         "may_pay": is_caseworker and permissions.can_pay(decision),
+        "holders": [
+            holder
+            for holder in services.budget_holders(decision.case.call.scheme_id, decision.amount)
+            if holder.pk != decision.proposed_by_id
+        ]
+        if proposed and decision.kind == Decision.Kind.GRANT
+        else [],
     }
     return render(request, "grants/decisions/detail.html", context)
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from grants.models import Decision
 from grants.permissions import is_caseworker
+from grants.services import journal
 from portal.access import forbid_writes_for_readers
 from portal.audit import Actor
 from portal.background import send_after_commit
@@ -157,6 +158,7 @@ def repayment_notice(
             raise Refused(_("Det er allerede et åpent krav om tilbakebetaling på dette vedtaket.")) from None
         claim.reference = f"TB-{timezone.localdate().year}-{claim.pk:05d}"
         claim.save(update_fields=["reference"])
+        journal.journal_claim_notice(claim=claim)
         record_claim(
             actor,
             claim,
@@ -184,6 +186,7 @@ def repayment_comment(*, actor: Actor, claim_id: int, comment: str) -> Repayment
         claim.commented_by = actor.user
         claim.comment_notified_at = None  # IMDi is told of each comment
         claim.save(update_fields=["county_comment", "commented_at", "commented_by", "comment_notified_at"])
+        journal.journal_claim_comment(claim=claim)
         record_claim(actor, claim, "repayment.commented", comment=comment)
         send_after_commit(tasks.notify_comment, claim.pk)
     return claim
@@ -242,6 +245,7 @@ def repayment_claim(
         pdf = _letter_pdf(claim, original)
         also = ("state", "amount", "claimed_at", "claimed_by", "due_date", "account_number")
         letters.CLAIM_LETTER.store(claim, pdf, name=STORED_NAME, also=also)
+        journal.journal_claim_letter(claim=claim)
         try:
             record_claim(
                 actor,

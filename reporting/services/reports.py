@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grants.models import BudgetLine, Case, CostCategory, Decision
+from grants.services import journal
 from grants.snapshots import requested_per_category
 from portal.audit import Actor
 from portal.background import send_after_commit
@@ -326,6 +327,7 @@ def report_submit(*, actor: Actor, report_id: int) -> AnnualReport:
         report.save(
             update_fields=["state", "submitted_at", "submitted_by", "is_late", "imdi_notified_at", "updated_at"]
         )
+        journal.journal_report(report=report)
         # IMDi's caseworker is told by e-mail (a Celery task after the commit); the report is on IMDi's
         # report list and dashboard whether or not the e-mail arrives.
         send_after_commit(tasks.notify_submitted, report.pk)

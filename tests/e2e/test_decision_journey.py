@@ -27,22 +27,28 @@ import hashlib
 import re
 import time
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import sepaxml
+import xmlschema
 from django.core.cache import cache
 from django.utils import dateformat, timezone, translation
 from playwright.sync_api import expect
 
-from grants.models import Appeal, Case, Decision, Letter, Payment
+from grants.models import Appeal, Case, Decision, Letter, Payment, PaymentBatch
 from tests import factories as f
 from tests.conftest import SECRETS
 from tests.e2e.helpers import fact, fetch_pdf, in_section, messages_text, normal, pdf_text, wait_for_text
+from tests.grants import helpers_payments as hp
 
 pytestmark = pytest.mark.e2e
 
 LETTER_WAIT_S = 20
 GRANT = Decimal("1000000")
+# The ISO 20022 schema of the payment file, as sepaxml bundles it.
+PAIN_001 = xmlschema.XMLSchema(Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd")
 APPEAL_PDF = b"%PDF-1.4\n% Klage fra Fylke A\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -305,7 +311,8 @@ def test_grant_from_inbox_to_payment(ui, e2e_cast):
     assert accept.get_by_role("button", name="Aksepter tilskuddet").count() == 0
     log_out(ui)
 
-    # --- 7. Carl sees who opened the letter, and registers the payment -----------------------------
+    # --- 7. Carl proposes the payment to Fylke B's confirmed account and attests it -----------------
+    hp.confirmed_account(cast, cast.county_b)  # registered by its staff, confirmed by its director
     log_in_imdi(ui, cast.caseworker, "caseworker")
     ui.submit(page.locator("header").get_by_role("link", name="Utbetalinger", exact=True))
     assert ui.path == "/imdi/utbetalinger/"
@@ -316,27 +323,51 @@ def test_grant_from_inbox_to_payment(ui, e2e_cast):
     first_opened = fact(page, "Først åpnet av fylkeskommunen", within=in_section(page, "Vedtaksbrevet"))
     assert first_opened.endswith(", Berit B"), first_opened
     assert "Akseptert av Berit B" in normal(in_section(page, "Aksept og utbetaling").inner_text())
-    ui.submit(page.get_by_role("link", name="Registrer utbetaling"))
+    ui.submit(page.get_by_role("link", name="Foreslå utbetaling"))
     assert ui.path == f"/imdi/vedtak/{decision.pk}/utbetaling/"
-    assert ui.heading() == "Registrer utbetaling: Fylke B"
+    assert ui.heading() == "Foreslå utbetaling: Fylke B"
     expect(page.get_by_label("Beløp")).to_have_value("1 000 000")
+    ui.submit(page.get_by_role("button", name="Foreslå utbetalingen"))
+    payment = Payment.objects.get(decision=decision)
+    payment_path = f"/imdi/utbetalinger/{payment.pk}/"
+    assert ui.path == payment_path, ui.text()
+    assert fact(page, "Kontonummer") == "8601.11.17947"
+    ui.submit(page.get_by_role("button", name="Attester utbetalingen"))
+    assert "Du attesterte utbetalingen. En annen må godkjenne den." in ui.text()
+    assert page.get_by_role("button", name="Godkjenn utbetalingen").count() == 0
+    log_out(ui)
+
+    # --- 8. Cora (a budget holder) approves it; the payment file goes to the bank, which confirms ---
+    log_in_imdi(ui, cast.caseworker2, "caseworker2")
+    ui.visit(payment_path)
+    ui.submit(page.get_by_role("button", name="Godkjenn utbetalingen"))
+    assert "er godkjent" in messages_text(ui)
+    ui.visit("/imdi/betalingsfiler/")
+    ui.submit(page.get_by_role("button", name="Lag betalingsfil"))
+    batch = PaymentBatch.objects.get()
+    assert ui.path == f"/imdi/betalingsfiler/{batch.pk}/"
+    assert batch.sha256 in ui.text()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Last ned betalingsfilen").click()
+    content = Path(download.value.path()).read_bytes()
+    assert hashlib.sha256(content).hexdigest() == batch.sha256
+    PAIN_001.validate(content.decode())
+    assert "<Id>86011117947</Id>" in content.decode() and ">1000000.00</InstdAmt>" in content.decode()
+    ui.visit(f"/imdi/betalingsfiler/{batch.pk}/")
     today = timezone.localdate()
-    page.get_by_label("Utbetalingsdato").fill(today.isoformat())
-    page.get_by_label("Referanse (bilagsnummer)").fill("BILAG-2025-0042")
-    ui.submit(page.get_by_role("button", name="Registrer utbetalingen"))
-    assert ui.path == decision_path, ui.text()
-    assert "Utbetalingen på kr 1 000 000 med referanse BILAG-2025-0042 er registrert." in messages_text(ui)
+    page.get_by_label("Utbetalingsdato (fra bankens bekreftelse)").fill(today.isoformat())
+    ui.submit(page.get_by_role("button", name="Registrer at betalingene er utført"))
+    assert "Bankens bekreftelse er registrert" in messages_text(ui)
+    ui.visit(decision_path)
     payments = in_section(page, "Aksept og utbetaling")
-    paid_row = payments.locator("tbody tr")
-    assert paid_row.count() == 1
-    assert normal(paid_row.inner_text()).startswith(f"{today:%d.%m.%Y} BILAG-2025-0042 Carl Case")
-    assert normal(payments.locator("tfoot").inner_text()) == "Utbetalt kr 1 000 000"
+    assert normal(payments.locator("tfoot").inner_text()) == "Utbetalt (bekreftet av banken) kr 1 000 000"
     assert "Gjenstår å utbetale: kr 0" in normal(payments.inner_text())
-    assert payments.get_by_role("link", name="Registrer utbetaling").count() == 0
+    assert payments.get_by_role("link", name="Foreslå utbetaling").count() == 0
     ui.submit(page.get_by_role("link", name="Tilbake til saken"))
     assert fact(page, "Saksstatus") == "Utbetalt"
-    payment = Payment.objects.get(decision=decision)
-    assert (payment.amount, payment.paid_on, payment.reference) == (GRANT, today, "BILAG-2025-0042")
+    payment.refresh_from_db()
+    assert (payment.amount, payment.paid_on) == (GRANT, today)
+    assert (payment.attested_by, payment.approved_by) == (cast.caseworker, cast.caseworker2)
 
 
 # --- The dismissal and the appeal -------------------------------------------------------------------

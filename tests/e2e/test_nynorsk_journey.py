@@ -59,6 +59,7 @@ def vestland(transactional_db, settings):
     )
     deadline = timezone.now() + dt.timedelta(days=20)
     w.call = make_call(make_scheme(imdi_org), year=2101, deadline=deadline, counties=[w.county.org])
+    f.make_budget_holder(w.imdi.caseworker2, w.call.scheme)  # approves the grant (issue 14)
     w.application = make_application(w.call, w.county)
     services.application_send(actor=f.actor_for(w.county.staff), application_id=w.application.pk)
     return w

@@ -390,7 +390,7 @@ def test_repayment_from_prior_notice_to_the_money_repaid(tab, e2e_cast):
     text = pdf_text(pdf)
     for expected in [
         claim.reference,
-        application.reference,
+        f"Vi viser til tilskuddsbrevet {decision.letter.reference}",  # its document number in the case
         "IMDi krever at fylkeskommunen betaler tilbake kr 150 000.",
         f"Forfallsdato {due:%d.%m.%Y}",
         f"Kontonummer {ACCOUNT_NUMBER}",

@@ -13,6 +13,7 @@ from grants import services
 from grants.models import Decision
 from tests import factories as f
 from tests.grants import helpers_cases as h
+from tests.grants import helpers_payments as hp
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,9 @@ def test_an_approved_grant_is_in_force_until_it_is_paid_in_full(cast):
 
     h.issued(grant)
     services.decision_accept(actor=f.actor_for(cast.director_a), decision_id=grant.pk)
-    services.payment_register(
-        actor=h.as_caseworker(cast), decision_id=grant.pk, amount=grant.amount, paid_on=dt.date.today(), reference="B1"
-    )
+    hp.approved_payment(cast, grant, grant.amount)
+    assert list(Decision.objects.payments_due()) == [grant]  # approved, not yet paid by the bank
+    hp.confirm_all(cast, paid_on=dt.date.today())
 
     assert list(Decision.objects.grants_in_force()) == [grant]
     assert list(Decision.objects.payments_due()) == []

@@ -3,16 +3,15 @@ as IMDi's caseworkers meet them (the allocation page: tests/grants/test_allocati
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from grants import services
 from grants.models import Case, Decision, Payment, Scheme
 from tests.conftest import login
 from tests.grants import helpers_cases as h
+from tests.grants import helpers_payments as hp
 from tests.grants.test_allocation_views import accepted, cheap_grant, money
 
 pytestmark = pytest.mark.django_db
@@ -140,13 +139,7 @@ def test_returning_with_a_reason_puts_the_case_back_to_assessed(client, cast):
 
 def test_the_decision_page_shows_the_reasons_the_letter_and_the_payments(client, cast):
     decision = accepted(cast, h.decided(cast))
-    services.payment_register(
-        actor=h.as_caseworker(cast),
-        decision_id=decision.pk,
-        amount=Decimal("400000"),
-        paid_on=dt.date(2025, 3, 1),
-        reference="BILAG-7",
-    )
+    payment = hp.paid_payment(cast, decision, "400000")
     login(client, cast.caseworker)
 
     page = client.get(reverse("decision_detail", args=[decision.pk])).content.decode()
@@ -156,7 +149,7 @@ def test_the_decision_page_shows_the_reasons_the_letter_and_the_payments(client,
     assert decision.letter.sha256 in page
     assert reverse("letter_file", args=[decision.case.application_id, decision.pk]) in page
     assert "Akseptert av Dag Direktør" in page
-    assert "BILAG-7" in page and money("kr 600 000") in page  # what is outstanding
+    assert payment.reference in page and money("kr 600 000") in page  # what is outstanding
     assert reverse("payment_create", args=[decision.pk]) in page
 
 
@@ -169,7 +162,7 @@ def test_a_payment_before_acceptance_is_refused_through_the_view(client, cast):
     url = reverse("payment_create", args=[decision.pk])
     assert "Venter på aksept" in client.get(url).content.decode()
 
-    response = client.post(url, {"amount": "100 000", "paid_on": "2025-03-01", "reference": "B1"})
+    response = client.post(url, {"amount": "100 000"})
 
     assert response.status_code == 200
     assert "Det kan ikke utbetales før det er akseptert." in response.content.decode()
@@ -182,29 +175,27 @@ def test_a_payment_above_what_is_outstanding_is_refused(client, cast):
     url = reverse("payment_create", args=[decision.pk])
     assert client.get(url).context["form"]["amount"].value() == "1 000 000"
 
-    response = client.post(url, {"amount": "1 000 001", "paid_on": "2025-03-01", "reference": "B1"})
+    hp.confirmed_account(cast)
+    response = client.post(url, {"amount": "1 000 001"})
     assert response.status_code == 200
     assert money("kr 1 000 001 er kr 1 for mye") in response.content.decode()
-    assert 'value="B1"' in response.content.decode()
 
-    response = client.post(url, {"amount": "1 000 000", "paid_on": "2025-03-01", "reference": "B1"})
+    response = client.post(url, {"amount": "1 000 000"})
     assert response.status_code == 302
+    payment = Payment.objects.get(decision=decision)
+    assert response["Location"] == reverse("payment_detail", args=[payment.pk])
+    # Proposed, not paid: it waits for attestation, approval and the bank.
+    assert payment.state == Payment.State.PROPOSED and payment.account == hp.ACCOUNT
     decision.refresh_from_db()
-    assert decision.paid == Decimal("1000000")
-    assert Case.objects.get(pk=decision.case_id).state == Case.State.PAID
+    assert decision.paid == 0
+    assert Case.objects.get(pk=decision.case_id).state == Case.State.ACCEPTED
 
 
 def test_payments_due_lists_accepted_unpaid_grants_first_and_not_paid_ones(client, cast):
     waiting = cheap_grant(cast, amount="300000", accepted=False)
     unpaid = cheap_grant(cast, amount="500000")
     paid = cheap_grant(cast, amount="200000")
-    services.payment_register(
-        actor=h.as_caseworker(cast),
-        decision_id=paid.pk,
-        amount=Decimal("200000"),
-        paid_on=dt.date(2025, 3, 1),
-        reference="B2",
-    )
+    hp.paid_payment(cast, paid, "200000")
     login(client, cast.caseworker)
 
     response = client.get(reverse("payments_due"))

@@ -14,6 +14,7 @@ from grants.services import Refused
 from portal.models import AuditEvent
 from tests import factories as f
 from tests.grants import helpers_cases as h
+from tests.grants import helpers_payments as hp
 
 pytestmark = pytest.mark.django_db
 
@@ -84,14 +85,9 @@ def test_a_raw_update_over_the_pot_is_rejected_by_the_database(cast):
 
 def test_payment_before_acceptance_is_refused(cast):
     decision = h.decided(cast)
+    hp.confirmed_account(cast)
     with pytest.raises(Refused, match="ikke akseptert"):
-        services.payment_register(
-            actor=h.as_caseworker(cast),
-            decision_id=decision.pk,
-            amount=Decimal("1"),
-            paid_on=f.dt.date.today(),
-            reference="B1",
-        )
+        services.payment_propose(actor=h.as_caseworker(cast), decision_id=decision.pk, amount=Decimal("1"))
     with pytest.raises(IntegrityError), transaction.atomic():
         Decision.objects.filter(pk=decision.pk).update(paid=Decimal("1"))
 
@@ -172,11 +168,14 @@ def test_payment_cannot_exceed_the_grant(cast):
     decision = h.decided(cast, amount="300000")
     h.issued(decision)
     services.decision_accept(actor=f.actor_for(cast.director_a), decision_id=decision.pk)
-    pay = {"actor": h.as_caseworker(cast), "decision_id": decision.pk, "paid_on": f.dt.date.today()}
+    hp.confirmed_account(cast)
     with pytest.raises(Refused, match="for mye"):
-        services.payment_register(amount=Decimal("300000.01"), reference="B1", **pay)
-    services.payment_register(amount=Decimal("100000"), reference="B1", **pay)
-    services.payment_register(amount=Decimal("200000"), reference="B2", **pay)
+        services.payment_propose(actor=h.as_caseworker(cast), decision_id=decision.pk, amount=Decimal("300000.01"))
+    hp.approved_payment(cast, decision, "100000")
+    hp.approved_payment(cast, decision, "200000")
+    with pytest.raises(Refused, match="Hele tilskuddet er utbetalt eller foreslått"):
+        services.payment_propose(actor=h.as_caseworker(cast), decision_id=decision.pk, amount=Decimal("1"))
+    hp.confirm_all(cast, paid_on=f.dt.date.today())
     decision.refresh_from_db()
     assert decision.paid == Decimal("300000")
     assert Case.objects.get(pk=decision.case_id).state == Case.State.PAID
@@ -288,14 +287,11 @@ def test_the_same_payment_is_not_registered_twice(cast):
     decision = h.decided(cast, amount="300000")
     h.issued(decision)
     services.decision_accept(actor=f.actor_for(cast.director_a), decision_id=decision.pk)
-    pay = {"actor": h.as_caseworker(cast), "decision_id": decision.pk, "paid_on": f.dt.date.today()}
-    services.payment_register(amount=Decimal("100000"), reference="B-1", **pay)
-    with pytest.raises(Refused, match="allerede registrert"):
-        services.payment_register(amount=Decimal("100000"), reference="b-1", **pay)
+    first = hp.proposed_payment(cast, decision, "100000")
+    second = hp.proposed_payment(cast, decision, "100000")
+    assert first.reference != second.reference  # each payment gets its own voucher reference
     with pytest.raises(IntegrityError), transaction.atomic():
-        Payment.objects.create(
-            decision=decision, amount=1, paid_on=f.dt.date.today(), reference="B-1", recorded_by=cast.caseworker
-        )
+        Payment.objects.create(decision=decision, amount=1, reference=first.reference, recorded_by=cast.caseworker)
 
 
 def test_only_a_grant_carries_conditions(cast):

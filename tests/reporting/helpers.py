@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 from grants import services
 from grants.models import Decision
 from tests import factories as f
 from tests.grants.helpers_cases import decided, issued, submitted_case
+from tests.grants.helpers_payments import paid_payment
 
 
 def paid_grant(cast, *, organisation=None, call=None, amount="1000000") -> Decision:
@@ -20,12 +20,5 @@ def paid_grant(cast, *, organisation=None, call=None, amount="1000000") -> Decis
     decision = decided(cast, case, amount=amount)
     issued(decision)
     services.decision_accept(actor=f.actor_for(director), decision_id=decision.pk)
-    services.payment_register(
-        actor=f.actor_for(cast.caseworker),
-        decision_id=decision.pk,
-        amount=Decimal(amount),
-        paid_on=datetime.date(2025, 3, 1),
-        reference=f"BILAG-{decision.pk}",
-    )
-    decision.refresh_from_db()
+    paid_payment(cast, decision, amount, paid_on=datetime.date(2025, 3, 1))
     return decision

@@ -134,7 +134,12 @@ def add_follow_up(cast, case, submission, categories) -> None:
         accepted_at=now,
     )
     Payment.objects.create(
-        decision=decision, amount=Decimal("300"), paid_on=now.date(), reference="B", recorded_by=cast.caseworker
+        decision=decision,
+        amount=Decimal("300"),
+        paid_on=now.date(),
+        reference="B",
+        recorded_by=cast.caseworker,
+        state="paid",
     )
     report = AnnualReport.objects.create(
         decision=decision, case=case, application=case.application, deadline=now, created_by=cast.director_a

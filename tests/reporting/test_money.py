@@ -10,6 +10,8 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from grants import services
@@ -19,6 +21,7 @@ from reporting.models import AnnualReport, CarryOver, RepaymentClaim
 from reporting.services import repayments, reports, review
 from tests import factories as f
 from tests.grants.helpers_cases import decided, issued, submitted_case
+from tests.grants.helpers_payments import paid_payment
 from tests.reporting.helpers import paid_grant
 from tests.reporting.test_review import submitted_report
 
@@ -50,14 +53,7 @@ def test_only_what_was_paid_can_be_unused(cast):
     decision = decided(cast, case, amount="1000000")
     issued(decision)
     services.decision_accept(actor=f.actor_for(cast.director_a), decision_id=decision.pk)
-    services.payment_register(
-        actor=f.actor_for(cast.caseworker),
-        decision_id=decision.pk,
-        amount=Decimal("400000"),
-        paid_on=dt.date(2025, 3, 1),
-        reference="DEL-1",
-    )
-    decision.refresh_from_db()
+    paid_payment(cast, decision, "400000")
     report = submitted_report(decision, spent=("100000", "200000"))
     assert report.unused() == Decimal("100000")
 
@@ -126,7 +122,8 @@ def test_a_report_sent_in_time_stays_in_time_after_a_correction(cast, time_machi
     deadline = decision.report_deadline
     time_machine.move_to(deadline - dt.timedelta(days=10), tick=False)
     report = submitted_report(decision, state=AnnualReport.State.DRAFT)
-    AnnualReport.objects.filter(pk=report.pk).update(accounts_sha256="0" * 64, accounts_file="rapporter/x.pdf")
+    stored = default_storage.save("rapporter/x.pdf", ContentFile(b"%PDF-1.7 regnskap"))  # journaled on submit
+    AnnualReport.objects.filter(pk=report.pk).update(accounts_sha256="0" * 64, accounts_file=stored)
     for capacity, user in (("project_owner", cast.staff_a), ("responsible_leader", cast.director_a)):
         reports.accounts_approve(actor=f.actor_for(user), report_id=report.pk, capacity=capacity)
     reports.report_submit(actor=f.actor_for(cast.staff_a), report_id=report.pk)

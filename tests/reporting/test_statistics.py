@@ -189,7 +189,7 @@ def cheap_grant(cast, call, organisation, amount="10000"):
     )
     DecisionLine.objects.create(decision=decision, category=categories[-1], requested=amount, granted=amount)
     Payment.objects.create(
-        decision=decision, amount=amount, paid_on=now.date(), reference="B-1", recorded_by=cast.caseworker
+        decision=decision, amount=amount, paid_on=now.date(), reference="B-1", recorded_by=cast.caseworker, state="paid"
     )
     decision.refresh_from_db()
     report = approved_report(decision, spent=[amount / 2, amount / 4])

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from grants import letters, seed, services
-from grants.models import Application, Call, Case, DeadlineExtension, PartnerKind
+from grants.models import Application, BankAccount, BudgetAuthority, Call, Case, DeadlineExtension, PartnerKind, Scheme
 from portal.audit import Actor
 from portal.dates import start_of_day
 from portal.models import Delegation, Membership, Organisation, Role, User
@@ -124,6 +124,7 @@ class Command(BaseCommand):
                 valid_to=start + dt.timedelta(days=365),
                 reason="Demo: stedfortreder for direktøren i søknadsperioden.",
             )
+        self._demo_money(orgs, users)
         self._extend_latest_deadline(counties, users["saksbehandler1@imdi.demo"])
         self._submit_demo_applications(orgs, users)
         self._demo_paid_grant(orgs, users)
@@ -239,16 +240,52 @@ class Command(BaseCommand):
             attachments="Rundskriv 08/2025 Tilskudd til utvikling av kommunale kvalifiserings- og integreringstiltak",
             granted={categories[first]: Decimal("300000"), categories[second_category]: Decimal("1200000")},
         )
-        services.decision_approve(actor=second, decision_id=decision.pk)
+        services.decision_approve(actor=second, decision_id=decision.pk)  # Maria Berg holds budget authority
         letters.letter_issue(decision.letter.pk)
         services.decision_accept(actor=confirmer, decision_id=decision.pk)
-        services.payment_register(
-            actor=imdi,
-            decision_id=decision.pk,
-            amount=Decimal("1500000"),
-            paid_on=timezone.localdate(),
-            reference=f"DEMO-{call.year}-VESTLAND",
+        self._demo_payments(decision, imdi, second)
+
+    @staticmethod
+    def _demo_payments(decision, imdi, budget_holder):
+        """Two payments to Vestland's confirmed account, each attested by Ali Hassan and approved by Maria
+        Berg (budget holder): kr 1 000 000 in a payment file the bank has confirmed (paid), and kr 500 000
+        approved and waiting for the next payment file (``manage.py payment_file OUT`` writes it)."""
+        first = services.payment_propose(actor=imdi, decision_id=decision.pk, amount=Decimal("1000000"))
+        services.payment_attest(actor=imdi, payment_id=first.pk)
+        services.payment_approve(actor=budget_holder, payment_id=first.pk)
+        batch = services.batch_create(actor=imdi)
+        services.batch_send(actor=imdi, batch_id=batch.pk)
+        services.batch_confirm(
+            actor=imdi, batch_id=batch.pk, paid_on=timezone.localdate(), bank_reference="DEMO-KVITTERING"
         )
+        second = services.payment_propose(actor=imdi, decision_id=decision.pk, amount=Decimal("500000"))
+        services.payment_attest(actor=imdi, payment_id=second.pk)
+        services.payment_approve(actor=budget_holder, payment_id=second.pk)
+
+    @staticmethod
+    def _demo_money(orgs, users):
+        """Budget authority for the real scheme (Maria Berg up to kr 5 000 000, Jonas Dahl up to
+        kr 500 000, Ali Hassan none), and the counties' bank accounts: Vestland's confirmed by its
+        director, Innlandet's registered and waiting for its director."""
+        scheme = Scheme.objects.get(code=seed.SCHEME["code"])
+        for email, limit in (("saksbehandler2@imdi.demo", "5000000"), ("admin@imdi.demo", "500000")):
+            BudgetAuthority.objects.get_or_create(
+                user=users[email], scheme=scheme, defaults={"limit": Decimal(limit), "note": "Demo"}
+            )
+        accounts = (
+            ("Vestland fylkeskommune", "saksbehandler@vestland.demo", "direktor@vestland.demo", "86011117947"),
+            ("Innlandet fylkeskommune", "saksbehandler@innlandet.demo", None, "15031234562"),
+        )
+        for name, staff, director, number in accounts:
+            organisation = orgs[name]
+            if BankAccount.objects.filter(organisation=organisation).exists():
+                continue
+            registrar = Actor(user=users[staff], membership=users[staff].memberships.get(organisation=organisation))
+            account = services.bank_account_register(actor=registrar, number=number)
+            if director:
+                confirmer = users[director]
+                membership = confirmer.memberships.get(organisation=organisation)
+                services.bank_account_confirm(actor=Actor(user=confirmer, membership=membership), account_id=account.pk)
 
     @staticmethod
     def _actor(user, organisation):
