@@ -1,10 +1,11 @@
 """The cache, on Redis, that carries on as Django's dummy cache while Redis does not answer.
 
-The cache holds nothing that cannot be lost: allauth's login and password-reset rate limits, and
-cached pages. With Django's RedisCache a stopped Redis made every login a server error (the rate
-limit asks the cache first). Here a call that cannot reach Redis is logged and answered as the dummy
-cache answers (nothing found, nothing kept, ``add`` succeeds): logins work during the outage, without
-their rate limit, and the limits count again when Redis is back.
+The cache holds nothing that cannot be lost: allauth's login and password-reset rate limits, and the
+public journal's limit on requests for access. With Django's RedisCache a stopped Redis made every
+login a server error (the rate limit asks the cache first). Here a call that cannot reach Redis is
+logged and answered as the dummy cache answers (nothing found, nothing kept, ``add`` succeeds, a
+counter is missing): logins work during the outage, without their rate limit, and the limits count
+again when Redis is back.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def _as_dummy_when_redis_is_down(name: str):
 
 
 class OutageTolerantRedisCache(RedisCache):
-    """RedisCache whose reads and writes fall back to the dummy cache's answers during an outage.
-    ``incr``/``decr`` (no sensible answer without the value) and ``clear`` still raise."""
+    """RedisCache whose reads and writes fall back to the dummy cache's answers during an outage:
+    ``incr``/``decr`` raise ValueError as for a missing key (what callers of a counter already handle);
+    ``clear`` still raises."""
 
     get = _as_dummy_when_redis_is_down("get")
     get_many = _as_dummy_when_redis_is_down("get_many")
@@ -50,3 +52,5 @@ class OutageTolerantRedisCache(RedisCache):
     touch = _as_dummy_when_redis_is_down("touch")
     delete = _as_dummy_when_redis_is_down("delete")
     delete_many = _as_dummy_when_redis_is_down("delete_many")
+    incr = _as_dummy_when_redis_is_down("incr")
+    decr = _as_dummy_when_redis_is_down("decr")

@@ -9,6 +9,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from grants.services.journal import access_request_allowed
 from tests import factories as f
 
 # Nothing listens on port 1: every call is refused at once, as when Redis has stopped.
@@ -45,8 +46,14 @@ def test_the_cache_answers_as_the_dummy_cache_while_redis_is_down(db):
     assert cache.get_many(["a", "b"]) == {}
     assert cache.has_key("key") is False
     assert cache.delete("key") is False
-    with pytest.raises(RedisConnectionError):
-        cache.incr("key")  # no answer would be right without the value: the caller hears of the outage
+    with pytest.raises(ValueError):
+        cache.incr("key")  # as for a missing key: a counter's caller starts again
+
+
+@override_settings(CACHES=TOLERANT)
+def test_a_request_for_access_from_the_public_journal_is_taken_while_redis_is_down(db):
+    """The public journal's limit per address counts in the cache (grants.services.journal)."""
+    assert access_request_allowed("198.51.100.7") is True
 
 
 @override_settings(CACHES=PLAIN)
