@@ -34,9 +34,10 @@ CLAIM_LETTER = Document(
 )
 
 
-def claim_letter_context(claim: RepaymentClaim, *, notice_amount=None) -> dict:
-    """What the letter shows. Its date is the day the claim is made; ``notice_amount`` is the amount
-    in the prior notice when the claim is for less."""
+def claim_letter_context(claim: RepaymentClaim, *, reference: str, notice_amount=None) -> dict:
+    """What the letter shows. ``reference`` ("Vår referanse") is its document number in the case's
+    journal; the claim's own reference is what the county marks the payment with. Its date is the day
+    the claim is made; ``notice_amount`` is the amount in the prior notice when the claim is for less."""
     case = claim.case
     call = case.call
     grant_letter = claim.decision.letter_or_none
@@ -51,7 +52,7 @@ def claim_letter_context(claim: RepaymentClaim, *, notice_amount=None) -> dict:
             addressee=application.organisation,
             title=str(TITLE),
             subject=f"{call.scheme.name}: {call.title}",
-            reference=claim.reference,
+            reference=reference,
             issued_on=issued_on,
             their_reference=application.their_reference,
             their_date=commented_on,
@@ -74,13 +75,14 @@ def claim_letter_context(claim: RepaymentClaim, *, notice_amount=None) -> dict:
     }
 
 
-def claim_letter_html(claim: RepaymentClaim, *, notice_amount=None) -> str:
+def claim_letter_html(claim: RepaymentClaim, *, reference: str, notice_amount=None) -> str:
     language = claim.language or "nb"
     with translation.override(language):  # the title is made here, in the county's written standard
-        context = claim_letter_context(claim, notice_amount=notice_amount)
+        context = claim_letter_context(claim, reference=reference, notice_amount=notice_amount)
     return render_html(TEMPLATE, context, language=language)
 
 
-def claim_letter_pdf(claim: RepaymentClaim, *, notice_amount=None) -> bytes:
+def claim_letter_pdf(claim: RepaymentClaim, *, reference: str, notice_amount=None) -> bytes:
     language = claim.language or "nb"
-    return html_to_pdf(claim_letter_html(claim, notice_amount=notice_amount), language=language)
+    html = claim_letter_html(claim, reference=reference, notice_amount=notice_amount)
+    return html_to_pdf(html, language=language)

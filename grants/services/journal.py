@@ -261,17 +261,26 @@ def journal_claim_comment(*, claim) -> JournalEntry:
 
 
 def journal_claim_letter(*, claim) -> JournalEntry:
-    """Outgoing: the repayment claim letter, stored when it is made. It answers the county's comments."""
+    """Outgoing: the repayment claim letter, registered before it is made (the letter prints the entry's
+    document number as "Vår referanse"). It answers the county's comments."""
     comments = JournalEntry.objects.filter(source__startswith=f"comment:{claim.pk}:").values_list("source", flat=True)
-    entry = journal_outgoing(
+    return journal_outgoing(
         case=claim.case,
         source=f"claim:{claim.pk}",
         title=_("Krav om tilbakebetaling av tilskudd"),
         caseworker=claim.claimed_by,
         replies_to=list(comments),
     )
-    journal_issued(source=entry.source, file=claim.letter, sha256=claim.letter_sha256, title=entry.title)
-    return entry
+
+
+def journal_claim_letter_stored(*, claim) -> None:
+    """The claim letter, once stored, is attached to its entry, which is then dispatched."""
+    journal_issued(
+        source=f"claim:{claim.pk}",
+        file=claim.letter,
+        sha256=claim.letter_sha256,
+        title=_("Krav om tilbakebetaling av tilskudd"),
+    )
 
 
 # --- A request for access from the public journal (offentleglova § 28) ----------------------------

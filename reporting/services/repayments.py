@@ -205,9 +205,9 @@ def _claim_amount(claim: RepaymentClaim, amount: Decimal | None) -> None:
     claim.amount = amount
 
 
-def _letter_pdf(claim: RepaymentClaim, notice_amount: Decimal) -> bytes:
+def _letter_pdf(claim: RepaymentClaim, notice_amount: Decimal, reference: str) -> bytes:
     try:
-        return letters.claim_letter_pdf(claim, notice_amount=notice_amount)
+        return letters.claim_letter_pdf(claim, reference=reference, notice_amount=notice_amount)
     except Exception:
         log.exception("Could not make the claim letter of repayment claim %s", claim.pk)
         raise Refused(
@@ -242,10 +242,11 @@ def repayment_claim(
         claim.claimed_by = actor.user
         claim.due_date = due_date
         claim.account_number = account
-        pdf = _letter_pdf(claim, original)
+        entry = journal.journal_claim_letter(claim=claim)  # its number is the letter's "Vår referanse"
+        pdf = _letter_pdf(claim, original, entry.document_number)
         also = ("state", "amount", "claimed_at", "claimed_by", "due_date", "account_number")
         letters.CLAIM_LETTER.store(claim, pdf, name=STORED_NAME, also=also)
-        journal.journal_claim_letter(claim=claim)
+        journal.journal_claim_letter_stored(claim=claim)
         try:
             record_claim(
                 actor,

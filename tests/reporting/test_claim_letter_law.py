@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from grants.models import JournalEntry
 from reporting.models import RepaymentClaim
 from reporting.services import repayments
 from tests import factories as f
@@ -116,7 +117,11 @@ def test_the_claim_letter_has_the_letterhead_with_the_countys_reference_and_the_
     assert "Seniorrådgiver" in text  # the signer's title
     if language == "nb":
         assert "Deres referanse FK-2025/417" in text
-        assert f"Vår referanse {claim.reference}" in text
+        # "Vår referanse": the letter's document number in the case's journal (the claim's own reference
+        # is what the county marks the payment with).
+        entry = JournalEntry.objects.get(source=f"claim:{claim.pk}")
+        assert f"Vår referanse {entry.document_number}" in text
+        assert f"Merk betalingen med {claim.reference}" in text
         assert "Dokumentet er elektronisk godkjent og har derfor ingen håndskrevne signaturer." in text
 
 
