@@ -50,8 +50,18 @@ SECTIONS: list[Section] = [
         "overforing", gettext_lazy("Overføring av ubrukte midler"), ("carry_over_amount", "carry_over_explanation")
     ),
     # their_reference (optional): the county's own case number, "Deres referanse" in IMDi's letters.
+    # project_responsible and responsible_leader: the two who approve the accounts (R21).
     Section(
-        "kontakt", gettext_lazy("Kontaktperson"), ("contact_name", "contact_email", "contact_phone", "their_reference")
+        "kontakt",
+        gettext_lazy("Kontaktperson"),
+        (
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "their_reference",
+            "project_responsible",
+            "responsible_leader",
+        ),
     ),
 ]
 BY_SLUG = {s.slug: s for s in SECTIONS}

@@ -56,6 +56,8 @@ def _value(value):
         return value
     if isinstance(value, Decimal):
         return str(value)
+    if hasattr(value, "full_name"):  # a named person of the county (the accounts' approvers): the name
+        return value.full_name
     return value.isoformat()
 
 

@@ -6,16 +6,20 @@ class ReportingConfig(AppConfig):
     """Annual reports, accounts, carry-over, repayment, reminders, exports and statistics.
 
     ``ready`` registers the workflow tables and audit actions, the dashboard panels and the Celery
-    tasks, and the carry-over that a new application to a call takes from last year's report.
+    tasks, and the carry-over that a new application to a call takes from last year's report, and the
+    unused amount of last year's approved accounts that IMDi's assessment shows beside it.
     """
 
     name = "reporting"
     verbose_name = _("Oppfølging: rapporter og regnskap")
 
     def ready(self):
+        from grants.multi_year import PREVIOUS_UNUSED
         from grants.services import APPLICATION_PREFILLS
         from reporting import notices, panels, tasks, workflows  # noqa: F401  (register the digest, panels, tasks, tables, actions)
-        from reporting.services.review import carry_over_prefill
+        from reporting.services.review import carry_over_prefill, previous_unused
 
         if carry_over_prefill not in APPLICATION_PREFILLS:
             APPLICATION_PREFILLS.append(carry_over_prefill)
+        if previous_unused not in PREVIOUS_UNUSED:
+            PREVIOUS_UNUSED.append(previous_unused)

@@ -192,7 +192,9 @@ class AccountLine(models.Model):
 
 class AccountsApproval(models.Model):
     """The project owner and the responsible leader each approve the accounts (R21): two roles,
-    two different people (both unique per report). Changing the accounts removes the approvals."""
+    two different people (both unique per report), each the one the application names for it
+    (``Application.project_responsible_ids``, ``responsible_leader_ids``). The approval keeps the
+    approver's name and title as they were. Changing the accounts removes the approvals."""
 
     class Capacity(models.TextChoices):
         PROJECT_OWNER = "project_owner", _("Prosjektansvarlig i fylkeskommunen")
@@ -201,6 +203,9 @@ class AccountsApproval(models.Model):
     report = models.ForeignKey(AnnualReport, on_delete=models.CASCADE, related_name="approvals")
     capacity = models.CharField(_("godkjent som"), max_length=30, choices=Capacity.choices)
     user = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    # The name and title as they were when the accounts were approved (the user's may change later).
+    name = models.CharField(_("navn"), max_length=200, blank=True)
+    title = models.CharField(_("stillingstittel"), max_length=200, blank=True)
     approved_at = models.DateTimeField(_("godkjent"))
 
     class Meta:

@@ -52,7 +52,8 @@ def can_approve_accounts(
     approvals: list[AccountsApproval] | None = None,
 ) -> Verdict:
     """Two people in the county approve the accounts as they stand (R21): the project owner and
-    the responsible leader, each once, never the same person in both capacities."""
+    the responsible leader named in the application, each once, never the same person in both
+    capacities."""
     if not (result := can_write_report(membership, report)):
         return result
     if not report.accounts_file:
@@ -78,6 +79,43 @@ def can_approve_accounts(
         )
     if len(taken) >= len(AccountsApproval.Capacity.values):
         return deny(_("Regnskapet er godkjent av både prosjektansvarlig i fylkeskommunen og ansvarlig leder."))
+    return is_named_approver(user, report, capacity, taken)
+
+
+def accounts_capacities(user: User, report: AnnualReport) -> list[str]:
+    """The capacities the application names ``user`` in to approve the accounts (R21)."""
+    application = report.application
+    held = []
+    if user.pk in application.project_responsible_ids():
+        held.append(AccountsApproval.Capacity.PROJECT_OWNER.value)
+    if user.pk in application.responsible_leader_ids():
+        held.append(AccountsApproval.Capacity.RESPONSIBLE_LEADER.value)
+    return held
+
+
+def is_named_approver(user: User, report: AnnualReport, capacity: str | None, taken: set[str]) -> Verdict:
+    """Only the prosjektansvarlig and the ansvarlig leder the application names (the director, when
+    it names no leader) approve the accounts, each in that capacity."""
+    held = accounts_capacities(user, report)
+    if capacity is not None and capacity not in held:
+        application = report.application
+        ids = (
+            application.project_responsible_ids()
+            if capacity == AccountsApproval.Capacity.PROJECT_OWNER
+            else application.responsible_leader_ids()
+        )
+        names = ", ".join(User.objects.filter(pk__in=ids).order_by("full_name").values_list("full_name", flat=True))
+        return deny(
+            _("Søknaden navngir %(names)s som %(capacity)s. Bare den kan godkjenne regnskapet som %(capacity)s.")
+            % {"names": names or _("ingen"), "capacity": AccountsApproval.Capacity(capacity).label.lower()}
+        )
+    if not [c for c in held if c not in taken]:
+        return deny(
+            _(
+                "Bare prosjektansvarlig i fylkeskommunen og ansvarlig leder som søknaden navngir, kan godkjenne "
+                "regnskapet."
+            )
+        )
     return allow()
 
 

@@ -184,6 +184,8 @@ register_keys(
         "grant": Key(_("Tilskudd"), money),
         "is_late": Key(_("Sendt etter fristen")),
         "capacity": Key(_("Godkjent som"), choices(CAPACITIES, lower=True)),
+        "report.accounts_approved:name": Key(_("Godkjent av")),
+        "report.accounts_approved:title": Key(_("Stillingstittel")),
         "accounts_sha256": Key(_("Sjekksum for regnskapet (SHA-256)"), county=False),
         "replaces_sha256": Key(_("Erstattet fil (SHA-256)"), county=False),
         "replaces_file": Key(_("Erstattet fil"), county=False),

@@ -43,7 +43,7 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from grants import services
-from grants.models import AppealLetter, Decision
+from grants.models import AppealLetter, Application, Decision
 from grants.snapshots import requested_per_category
 from portal.dates import start_of_day
 from portal.models import Organisation, Role
@@ -296,7 +296,12 @@ def _reports(w) -> None:
     _sweep(kept, "reminder-report-overdue", report_deadline + dt.timedelta(days=1))
     for code in w.counties:
         writes = IMDI_WRITES[code]
-        report = submitted_report(w.decisions[code, Decision.Kind.GRANT], requested=True, reason=writes["comment"])
+        grant = w.decisions[code, Decision.Kind.GRANT]
+        # A multi-year project (R18: only such a project carries unused funds over).
+        Application.objects.filter(pk=grant.case.application_id).update(
+            period_end=dt.date(grant.case.call.year + 1, 12, 31)
+        )
+        report = submitted_report(grant, requested=True, reason=writes["comment"])
         with committed():
             tasks.notify_submitted(report.pk)
         kept.emails(OTHER, imdi="imdi-email-report-submitted")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from grants.forms.fields import TEXTAREA, AmountField
 from grants.models import Application
+from grants.models.applications import county_director_ids, county_people
 from grants.sections import field_label_lazy, section_fields
 from portal.form_fields import DateField, DateTimeField
 from portal.models import Organisation
@@ -177,6 +178,36 @@ class ContactForm(VersionedForm):
             ),
         }
         labels = {"their_reference": gettext_lazy("Fylkeskommunens referanse (saksnummer)")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The two who approve the accounts (R21): people of the county; the director by default.
+        people = county_people(self.application.organisation)
+        for name in ("project_responsible", "responsible_leader"):
+            field = self.fields[name]
+            field.queryset = people
+            field.label_from_instance = lambda user: f"{user.full_name} ({user.email})"
+            field.empty_label = _("Velg person")
+            field.widget.attrs["class"] = "form-select"
+        self.fields["project_responsible"].help_text = gettext_lazy(
+            "Godkjenner årsregnskapet for prosjektet sammen med ansvarlig leder. Må være en annen enn ansvarlig leder."
+        )
+        self.fields["responsible_leader"].help_text = gettext_lazy(
+            "Godkjenner årsregnskapet sammen med prosjektansvarlig. Er ingen valgt, er det fylkeskommunedirektøren."
+        )
+        if not self.is_bound and self.application.responsible_leader_id is None:
+            directors = sorted(county_director_ids(self.application.organisation_id))
+            self.initial["responsible_leader"] = directors[0] if directors else None
+
+    def clean(self):
+        data = super().clean()
+        owner, leader = data.get("project_responsible"), data.get("responsible_leader")
+        if owner is not None and owner == leader:
+            self.add_error(
+                "responsible_leader",
+                _("Prosjektansvarlig og ansvarlig leder må være to forskjellige personer."),
+            )
+        return data
 
 
 class BudgetForm(VersionedForm):

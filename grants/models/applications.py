@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from grants.models.calls import Call, CostCategory
 from portal.files import StoredFile
 from portal.limits import text_field
-from portal.models import Organisation
+from portal.models import Membership, Organisation, Role, User
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
@@ -35,6 +35,24 @@ def agreement_upload_to(instance, filename: str) -> str:
 
 def receipt_upload_to(instance, filename: str) -> str:
     return private_name("kvitteringer", filename)
+
+
+def county_people(organisation: Organisation) -> models.QuerySet[User]:
+    """The active people of the county (its staff and directors): whom it may name to approve the
+    accounts (R21)."""
+    members = Membership.objects.filter(
+        organisation=organisation, role__in=[Role.COUNTY_STAFF, Role.COUNTY_DIRECTOR]
+    ).values("user_id")
+    return User.objects.filter(pk__in=members, is_active=True).order_by("full_name", "email")
+
+
+def county_director_ids(organisation_id: int) -> set[int]:
+    """The county's active directors (fylkeskommunedirektøren): ansvarlig leder by default."""
+    return set(
+        Membership.objects.filter(
+            organisation_id=organisation_id, role=Role.COUNTY_DIRECTOR, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -125,6 +143,24 @@ class Application(models.Model):
     # Set when IMDi approved last year's carry-over (reporting.CarryOver): the amount is then
     # prefilled and the county cannot change it.
     carry_over_locked = models.BooleanField(_("overføringen er godkjent av IMDi"), default=False)
+    # Who approves the year's accounts (R21): two named people of the county. Without a named
+    # ansvarlig leder, the county's director is it (``accounts_approvers``).
+    project_responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("prosjektansvarlig i fylkeskommunen"),
+    )
+    responsible_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ansvarlig leder"),
+    )
     # Contact person
     contact_name = models.CharField(_("kontaktperson"), max_length=200, blank=True)
     contact_email = models.EmailField(_("e-post til kontaktperson"), blank=True)
@@ -151,6 +187,12 @@ class Application(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=["draft", "awaiting_confirmation", "submitted"]), name="application_state_known"
             ),
+            models.CheckConstraint(
+                condition=Q(project_responsible__isnull=True)
+                | Q(responsible_leader__isnull=True)
+                | ~Q(project_responsible=models.F("responsible_leader")),
+                name="application_two_accounts_approvers",
+            ),
         ]
         # IMDi's lists, newest submitted first.
         indexes = [models.Index(fields=["submitted_at"], name="application_submitted_at")]
@@ -162,6 +204,24 @@ class Application(models.Model):
     def deadline(self):
         """The deadline that applies to this county: the call's, or a later one IMDi recorded (R4)."""
         return DeadlineExtension.deadline_for(self.call, self.organisation)
+
+    @property
+    def runs_past_year(self) -> bool:
+        """The project period ends after the call's year: a multi-year project, which alone may carry
+        unused funds over to the next year (R18)."""
+        return self.period_end is not None and self.period_end.year > self.call.year
+
+    def project_responsible_ids(self) -> set[int]:
+        """Who approves the accounts as prosjektansvarlig (R21): the one named in the application; in
+        an application that named nobody, the person who started it."""
+        return {self.project_responsible_id or self.created_by_id}
+
+    def responsible_leader_ids(self) -> set[int]:
+        """Who approves the accounts as ansvarlig leder (R21): the one named in the application, or
+        by default the county's director."""
+        if self.responsible_leader_id:
+            return {self.responsible_leader_id}
+        return county_director_ids(self.organisation_id)
 
     def budget_total(self) -> Decimal:
         return self.budget_lines.aggregate(total=Sum("amount"))["total"] or Decimal("0")

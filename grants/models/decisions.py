@@ -35,6 +35,13 @@ class DecisionQuerySet(models.QuerySet):
         """Grants in force not yet paid in full (accepted or not)."""
         return self.grants_in_force().filter(paid__lt=F("amount"))
 
+    def funded_years(self, organisation_id: int, scheme_id: int) -> set[int]:
+        """The distinct years of the scheme's calls in which the county has a grant in force (R16)."""
+        grants = self.grants_in_force().filter(
+            case__application__organisation_id=organisation_id, case__call__scheme_id=scheme_id
+        )
+        return set(grants.values_list("case__call__year", flat=True).order_by().distinct())
+
 
 class Decision(models.Model):
     """A decision on a case (R14–R16): proposed by one caseworker, approved by another."""

@@ -22,6 +22,7 @@ from grants.models import (
     DeadlineExtension,
     Submission,
 )
+from grants.models.applications import county_people
 from grants.sections import missing, section_fields
 from grants.services.cases import case_open, case_reopen
 from grants.services.journal import journal_submission
@@ -151,6 +152,16 @@ def _copy_budget(previous: Application, application: Application) -> None:
     )
 
 
+def _check_accounts_approvers(application: Application, data: dict) -> None:
+    """The two who approve the accounts (R21) are people of the county, and two different people."""
+    named = [data[name] for name in ("project_responsible", "responsible_leader") if data.get(name) is not None]
+    people = county_people(application.organisation).filter(pk__in=[person.pk for person in named])
+    if len(set(people)) != len(named):
+        if len(named) == 2 and named[0] == named[1]:
+            raise Refused(_("Prosjektansvarlig og ansvarlig leder må være to forskjellige personer."))
+        raise Refused(_("Prosjektansvarlig og ansvarlig leder må være personer i fylkeskommunen."))
+
+
 def application_section_save(
     *, actor: Actor, application_id: int, section: str, data: dict, version: int, lines: list[dict] | None = None
 ) -> Application:
@@ -174,6 +185,7 @@ def application_section_save(
                 raise StaleVersion(application, last.actor_label.split(" <")[0] if last else _("En kollega"))
         if lines is not None and any(line["category"].call_id != application.call_id for line in lines):
             raise Refused(_("En budsjettlinje har en kostnadskategori som ikke hører til denne utlysningen."))
+        _check_accounts_approvers(application, data)
         if application.carry_over_locked and data.get("carry_over_amount", application.carry_over_amount) != (
             application.carry_over_amount
         ):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from grants import tasks
 from grants.models import Case, CostCategory, Decision, DecisionLine, Letter, Submission
+from grants.multi_year import lock_county, within_project_years
 from grants.permissions import can_accept, can_approve, can_propose, is_applicant_member
 from grants.services.budget import lock_authority
 from grants.services.cases import case_record, case_take, eligible_amounts, money
@@ -116,6 +117,8 @@ def decision_propose(
         submission = _proposal_submission(case, kind)
         categories = list(CostCategory.objects.filter(call_id=case.call_id))
         amount = _proposed_amount(case, kind, granted, categories, submission)
+        if kind == Kind.GRANT:  # at most four years of grants in the scheme (R16)
+            within_project_years(case).or_refuse()
         decision = Decision.objects.create(
             case=case,
             kind=kind,
@@ -172,6 +175,9 @@ def decision_approve(*, actor: Actor, decision_id: int) -> Decision:
         can_approve(actor.membership, actor.user, decision).or_refuse()
         if decision.kind == Kind.GRANT and decision.amount != case.allocated:
             raise Refused(_("Det fordelte beløpet er endret etter forslaget. Send forslaget tilbake."))
+        if decision.kind == Kind.GRANT:  # counted under the county's lock: two calls approved at once (R16)
+            lock_county(case.application.organisation_id)
+            within_project_years(case).or_refuse()
         DECISION.take(decision, "approve", actor=None)  # the case's transition records the event
         decision.approved_by, decision.approved_at = actor.user, timezone.now()
         decision.save(update_fields=["state", "approved_by", "approved_at"])

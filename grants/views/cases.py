@@ -3,6 +3,8 @@ impartiality (forvaltningsloven §§ 6–10) and the assessment (R6, R10, R13)."
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Case as Switch  # SQL CASE … WHEN; ``Case`` here is IMDi's case
@@ -17,6 +19,7 @@ from grants import permissions, services
 from grants.access import get_case_for
 from grants.forms.cases import UNASSIGNED, AssessmentForm, AssignForm, CaseFilterForm, DeclarationForm, caseworkers
 from grants.models import Call, Case, DeadlineExtension, IncomingDocument, PartnerKind, Submission
+from grants.multi_year import carry_over_check, carry_over_difference
 from grants.services.journal import case_journal
 from grants.snapshots import present
 from grants.views.applications import application_history
@@ -351,6 +354,17 @@ def _saved_assessment(case: Case, criteria, submission: Submission | None, hints
     }
 
 
+def _carry_over_facts(case: Case, submission: Submission | None) -> dict:
+    """The carry-over asked for in the version assessed beside the unused amount in last year's
+    approved accounts, and the difference in words (R18)."""
+    asked = None
+    if submission is not None:
+        value = submission.snapshot.get("fields", {}).get("carry_over_amount")
+        asked = Decimal(value) if value not in (None, "") else None
+    check = carry_over_check(case.application, asked)
+    return {"carry_check": check, "carry_difference": carry_over_difference(check) if check else ""}
+
+
 @require_http_methods(["GET", "POST"])
 def case_assess(request, pk: int):
     membership = request.membership
@@ -403,6 +417,7 @@ def case_assess(request, pk: int):
         "hints": hints,
         "is_assigned": _is_assigned(request, case),
         "may_work": permissions.can_work_cases(membership),
+        **_carry_over_facts(case, submission),
     }
     if form is None:
         context.update(_saved_assessment(case, criteria, submission, hints))

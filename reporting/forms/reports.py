@@ -100,6 +100,14 @@ class AccountsForm(forms.Form):
                 required=False,
             )
         self.unused = None
+        if not report.application.runs_past_year:  # carry-over is for a multi-year project (R18)
+            self.initial["carry_over_requested"] = False
+            self.fields["carry_over_requested"].disabled = True
+            self.fields["carry_over_reason"].disabled = True
+            self.fields["carry_over_requested"].help_text = gettext_lazy(
+                "Prosjektperioden i søknaden slutter i tilskuddsåret. Bare et flerårig prosjekt kan søke om å "
+                "overføre ubrukte midler; ubrukte midler betales tilbake."
+            )
 
     @staticmethod
     def field_name(line: AccountLine) -> str:

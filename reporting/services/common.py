@@ -3,10 +3,20 @@ the application, so that the report's and the claim's steps show in the case his
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from grants.models import Application
 from portal import audit
 from portal.audit import Actor
 from reporting.models import AnnualReport, RepaymentClaim
+
+
+def one_year_project() -> str:
+    """Why a one-year project cannot carry over (R18), in the language of the request."""
+    return _(
+        "Bare et flerårig prosjekt kan overføre ubrukte midler til neste år. Prosjektperioden i søknaden slutter "
+        "i tilskuddsåret, så de ubrukte midlene må betales tilbake."
+    )
 
 
 def lock_report(report_id: int) -> AnnualReport:

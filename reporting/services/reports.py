@@ -39,7 +39,7 @@ from reporting.models import (
     ReportAttachment,
 )
 from reporting.permissions import can_approve_accounts, can_start_report, can_submit_report, can_write_report
-from reporting.services.common import lock_report, record_on
+from reporting.services.common import lock_report, one_year_project, record_on
 from reporting.workflows import REPORT
 
 
@@ -188,6 +188,8 @@ def _save_accounts(report: AnnualReport, data: dict) -> dict:
         raise Refused(_("Beløpene kan ikke være negative."))
     requested = bool(data.get("carry_over_requested"))
     reason = (data.get("carry_over_reason") or "").strip() if requested else ""
+    if requested and not report.application.runs_past_year:  # a multi-year project only (R18)
+        raise Refused(one_year_project())
     changes: dict = {}
     changed_lines = []
     for pk, value in spent.items():
@@ -281,17 +283,30 @@ def attachment_remove(*, actor: Actor, report_id: int, attachment_id: int) -> Re
 
 
 def accounts_approve(*, actor: Actor, report_id: int, capacity: str) -> AccountsApproval:
-    """One of the county's two approvals of the accounts as they stand (R21)."""
+    """One of the county's two approvals of the accounts as they stand (R21), by the person the
+    application names for ``capacity``; the approval keeps their name, title and the time."""
     with transaction.atomic():
         report = lock_report(report_id)
         can_approve_accounts(actor.membership, actor.user, report, capacity=capacity).or_refuse()
         if capacity not in AccountsApproval.Capacity.values:
             raise Refused(_("Velg om du godkjenner som prosjektansvarlig i fylkeskommunen eller ansvarlig leder."))
+        user = actor.user
         approval = AccountsApproval.objects.create(
-            report=report, capacity=capacity, user=actor.user, approved_at=timezone.now()
+            report=report,
+            capacity=capacity,
+            user=user,
+            name=user.full_name,
+            title=user.title,
+            approved_at=timezone.now(),
         )
         record_report(
-            actor, report, "report.accounts_approved", capacity=capacity, accounts_sha256=report.accounts_sha256
+            actor,
+            report,
+            "report.accounts_approved",
+            capacity=capacity,
+            name=approval.name,
+            title=approval.title,
+            accounts_sha256=report.accounts_sha256,
         )
     return approval
 

@@ -14,6 +14,8 @@ so that it shows in the case history; e-mail goes after the commit.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +30,7 @@ from portal.rules import Refused
 from reporting import tasks
 from reporting.models import AnnualReport, CarryOver, RepaymentClaim
 from reporting.permissions import can_assess_report
-from reporting.services.common import lock_report, record_on
+from reporting.services.common import lock_report, one_year_project, record_on
 from reporting.workflows import REPORT
 
 # Only a draft takes the carry-over: an application waiting for confirmation is what the director was
@@ -107,6 +109,8 @@ def _check_carry_over(report: AnnualReport, unused) -> None:
         raise Refused(_("Det er ingen ubrukte midler å overføre."))
     if not report.carry_over_requested:
         raise Refused(_("Fylkeskommunen har ikke søkt om å overføre de ubrukte midlene."))
+    if not report.application.runs_past_year:
+        raise Refused(one_year_project())
     claimed = RepaymentClaim.objects.filter(decision_id=report.decision_id, reason=RepaymentClaim.Reason.UNUSED)
     if claimed.exclude(state=RepaymentClaim.State.CANCELLED).exists():
         raise Refused(
@@ -248,3 +252,22 @@ def carry_over_note(carry: CarryOver | None) -> str:
     return _("Beløpet legges inn, og låses, i søknaden for %(year)s når fylkeskommunen starter den.") % {
         "year": carry.to_year
     }
+
+
+def previous_unused(application: Application) -> Decimal | None:
+    """grants.multi_year.PREVIOUS_UNUSED (registered by reporting's AppConfig): the unused amount in
+    the county's approved accounts for the scheme's call of the year before ``application``'s, or None
+    when IMDi has approved none (R18)."""
+    call = application.call
+    report = (
+        AnnualReport.objects.filter(
+            application__organisation_id=application.organisation_id,
+            application__call__scheme_id=call.scheme_id,
+            application__call__year=call.year - 1,
+            state=AnnualReport.State.APPROVED,
+        )
+        .select_related("decision")
+        .order_by("-approved_at", "-id")
+        .first()
+    )
+    return report.unused() if report is not None else None

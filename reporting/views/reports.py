@@ -107,7 +107,8 @@ def _render_overview(request, application, decision, report, *, status: int = 20
     write = permissions.can_write_report(membership, report)
     approve = permissions.can_approve_accounts(membership, request.user, report, approvals=approvals)
     taken = {a.capacity for a in approvals}
-    open_capacities = [value for value in AccountsApproval.Capacity.values if value not in taken]
+    held = permissions.accounts_capacities(request.user, report) if approve else []
+    open_capacities = [value for value in AccountsApproval.Capacity.values if value not in taken and value in held]
     context.update(summary)
     context.update(
         {

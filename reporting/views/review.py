@@ -88,7 +88,7 @@ def _render_assess(request, report, *, approve_form=None, return_form=None, erro
     summary = summary_context(report)
     unused = summary["unused"]
     to_year = report.application.call.year + 1
-    offer = unused > 0 and report.carry_over_requested
+    offer = unused > 0 and report.carry_over_requested and report.application.runs_past_year
     carry = report.carry_over_or_none
     claims = list(report.decision.repayment_claims.order_by("-notice_sent_at", "-pk"))
     open_claim = next((c for c in claims if c.is_open), None)
@@ -143,7 +143,7 @@ def report_approve(request, pk: int):
     """IMDi approves a submitted report (and the carry-over the county asked for, if chosen)."""
     report = get_imdi_report_for(request.membership, pk, write=True)
     unused = report.unused()
-    offer = unused > 0 and report.carry_over_requested
+    offer = unused > 0 and report.carry_over_requested and report.application.runs_past_year
     form = ReportApproveForm(
         request.POST,
         prefix="godkjenn",

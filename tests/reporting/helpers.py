@@ -5,18 +5,21 @@ from __future__ import annotations
 import datetime
 
 from grants import services
-from grants.models import Decision
+from grants.models import Application, Decision
 from tests import factories as f
 from tests.grants.helpers_cases import decided, issued, submitted_case
 from tests.grants.helpers_payments import paid_payment
 
 
-def paid_grant(cast, *, organisation=None, call=None, amount="1000000") -> Decision:
+def paid_grant(cast, *, organisation=None, call=None, amount="1000000", multi_year=True) -> Decision:
     """County A's (or ``organisation``'s) grant of ``amount`` in ``call`` (cast.call): approved,
-    letter issued, accepted by the county's director and paid in full."""
+    letter issued, accepted by the county's director and paid in full. ``multi_year``: the project
+    period runs a year past the call's year (carry-over is for such a project only, R18)."""
     organisation = organisation or cast.county_a
     director = cast.director_a if organisation == cast.county_a else cast.director_b
     case = submitted_case(cast, call=call, organisation=organisation)
+    if multi_year:
+        Application.objects.filter(pk=case.application_id).update(period_end=datetime.date(case.call.year + 1, 12, 31))
     decision = decided(cast, case, amount=amount)
     issued(decision)
     services.decision_accept(actor=f.actor_for(director), decision_id=decision.pk)

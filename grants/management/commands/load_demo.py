@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from grants import letters, seed, services
 from grants.models import Application, BankAccount, BudgetAuthority, Call, Case, DeadlineExtension, PartnerKind, Scheme
+from grants.models.applications import county_director_ids
 from portal.audit import Actor
 from portal.dates import start_of_day
 from portal.models import Delegation, Membership, Organisation, Role, User
@@ -298,6 +299,9 @@ class Command(BaseCommand):
             "contact_email": staff.email,
             "contact_phone": "99 99 99 99",
             "their_reference": f"{call.year}/{organisation.orgnr[-3:]}-1",  # the county's own case number
+            # The two who approve the accounts (R21): the staff member and the director.
+            "project_responsible": staff,
+            "responsible_leader": User.objects.filter(pk__in=county_director_ids(organisation.pk)).first(),
         }
 
     def _demo_application(self, call, organisation, staff):
@@ -313,7 +317,8 @@ class Command(BaseCommand):
                 "recruitment": "NAV og kommunene foreslår deltakere fra introduksjonsprogrammet.",
                 "follow_up": "Hver deltaker har en kontaktlærer og en veileder i bedriften.",
                 "period_start": dt.date(call.year, 1, 1),
-                "period_end": dt.date(call.year, 12, 31),
+                # Two years: a multi-year project may carry unused funds over to the next year (R18).
+                "period_end": dt.date(call.year + 1, 12, 31),
             },
             "justeringer": {"has_adjustments": False, "adjustments": ""},
             "erfaringsdeling": {
