@@ -16,7 +16,7 @@ from grants.archive.public import public_journal_chunks
 from grants.forms.journal import AccessRequestForm, ArchiveExtractForm, JournalPeriodForm
 from grants.models import ArchiveExtractJob, JournalEntry
 from grants.services import journal
-from portal.access import role_required
+from portal.access import forbid_writes_for_readers, role_required
 from portal.audit import Actor, client_ip
 from portal.models import Organisation, Role
 from portal.rules import Refused
@@ -83,7 +83,9 @@ def public_journal_request(request, entry_pk: int):
                 _("Innsynskravet er sendt til IMDi. Du får svar på e-post, normalt innen tre virkedager."),
             )
             return redirect("public_journal")
-    return render(request, "grants/journal/request.html", {"entry": entry, "form": form})
+    # An auditor reads the case itself and sends nothing (the middleware refuses the POST): no form.
+    may_send = forbid_writes_for_readers(getattr(request, "membership", None))
+    return render(request, "grants/journal/request.html", {"entry": entry, "form": form, "may_send": may_send})
 
 
 # --- Archive extracts, for admins ---------------------------------------------------------------
