@@ -101,11 +101,13 @@ def more_states(cast) -> None:
     """County A's applications, cases, decisions, reports and claims in the states whose forms the
     matrix's samples do not show (each in a call of its own), so that the crawl finds those forms too."""
 
-    def case():
-        return h.submitted_case(cast, call=f.make_call(cast.scheme, eligible=[cast.county_a]))
-
+    # County A gets grants in more calls of one scheme than the four funded years R16 allows: these calls
+    # allow longer projects (the rule counts the years against the call's maximum).
     def new_call():
-        return f.make_call(cast.scheme, eligible=[cast.county_a])
+        return f.make_call(cast.scheme, eligible=[cast.county_a], max_project_years=20)
+
+    def case():
+        return h.submitted_case(cast, call=new_call())
 
     waiting = f.make_application(new_call(), cast.staff_a)  # sent, waiting for the director's confirmation
     grant_services.application_send(actor=f.actor_for(cast.staff_a), application_id=waiting.pk)
