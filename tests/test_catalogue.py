@@ -16,6 +16,7 @@ from django.utils import translation
 from grants.sections import field_label
 from portal.mail import compose
 from tests.conftest import login
+from tests.written_standards import BOKMAL_ONLY, NYNORSK_ONLY, found
 
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale"
@@ -177,3 +178,41 @@ def test_a_bokmal_user_may_choose_nynorsk(client, cast, by_organisation):
 
 def test_an_anonymous_visitor_gets_bokmal(client, by_organisation):
     assert page_language(client.get(reverse("account_login"))) == "nb"
+
+
+# --- Each written standard's own words (tests/written_standards.py) ---------------------------------
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
+
+
+def sentences(entry, *, translated: bool) -> list[str]:
+    """The entry's bokmål source or its translation (both plural forms), placeholders left out."""
+    if translated:
+        texts = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+    else:
+        texts = [entry.msgid, entry.msgid_plural]
+    return [PLACEHOLDER.sub(" ", text) for text in texts if text]
+
+
+def test_no_nynorsk_sentence_in_the_catalogue_has_bokmal_only_words():
+    """What tests/test_nynorsk_county.py's year does not reach (a late receipt, a full grant, a claim for less than the
+    notice, every page) is in the catalogue: each nynorsk translation is free of bokmål-only words."""
+    hits = [
+        (entry.msgid[:60], word, snippet)
+        for entry in catalogue("nn")
+        if not entry.obsolete
+        for text in sentences(entry, translated=True)
+        for word, snippet in found(text, BOKMAL_ONLY)
+    ]
+    assert not hits, "\n".join(f"{msgid!r}: «{word}» in {snippet}" for msgid, word, snippet in hits)
+
+
+def test_no_bokmal_source_sentence_has_nynorsk_only_words():
+    hits = [
+        (entry.msgid[:60], word)
+        for entry in catalogue("nn")
+        if not entry.obsolete
+        for text in sentences(entry, translated=False)
+        for word, _snippet in found(text, NYNORSK_ONLY)
+    ]
+    assert not hits, hits

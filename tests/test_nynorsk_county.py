@@ -27,15 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from decimal import Decimal
-from pathlib import Path
 from types import SimpleNamespace
 
-import polib
 import pytest
 import time_machine
-from django.conf import settings
 from django.core import mail
 from django.db import transaction
 from django.test import TestCase
@@ -69,8 +65,6 @@ from tests.written_standards import (
 
 pytestmark = pytest.mark.django_db  # the documents are made in the test database (see ``documents``)
 
-LOCALE = Path(settings.BASE_DIR) / "locale"
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
 
 # --- The documents ----------------------------------------------------------------------------------
 
@@ -471,38 +465,3 @@ def test_imdi_reads_a_nynorsk_countys_budget_by_category_not_by_name(db):
     with translation.override("nb"):
         assert requested_per_category(submission.snapshot, [first, last]) == expected
         assert services.eligible_amounts(submission.application.case, submission) == (Decimal("1250000"), expected)
-
-
-def catalogue(language: str) -> list:
-    return [entry for entry in polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po")) if not entry.obsolete]
-
-
-def sentences(entry, *, translated: bool) -> list[str]:
-    """The entry's bokmål source or its translation (both plural forms), placeholders left out."""
-    if translated:
-        texts = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
-    else:
-        texts = [entry.msgid, entry.msgid_plural]
-    return [PLACEHOLDER.sub(" ", text) for text in texts if text]
-
-
-def test_no_nynorsk_sentence_in_the_catalogue_has_bokmal_only_words():
-    """What the year above does not reach (a late receipt, a full grant, a claim for less than the
-    notice, every page) is in the catalogue: each nynorsk translation is free of bokmål-only words."""
-    hits = [
-        (entry.msgid[:60], word, snippet)
-        for entry in catalogue("nn")
-        for text in sentences(entry, translated=True)
-        for word, snippet in found(text, BOKMAL_ONLY)
-    ]
-    assert not hits, "\n".join(f"{msgid!r}: «{word}» in {snippet}" for msgid, word, snippet in hits)
-
-
-def test_no_bokmal_source_sentence_has_nynorsk_only_words():
-    hits = [
-        (entry.msgid[:60], word)
-        for entry in catalogue("nn")
-        for text in sentences(entry, translated=False)
-        for word, _snippet in found(text, NYNORSK_ONLY)
-    ]
-    assert not hits, hits
