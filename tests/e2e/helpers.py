@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 from pypdf import PdfReader
 
@@ -57,3 +58,23 @@ def fetch_pdf(ui, link) -> bytes:
 
 def pdf_text(pdf: bytes) -> str:
     return normal("\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages))
+
+
+def log_out(ui) -> None:
+    ui.submit(ui.page.locator("header").get_by_role("button", name="Logg ut"))
+    assert ui.path == "/konto/login/", ui.page.url
+
+
+LETTER_WAIT_S = 20
+
+
+def wait_for_letter_link(ui, path: str, name: str):
+    """The decision page's link to the letter, reloading while it is being made (the eager Celery task
+    runs after the approval commits, so it is normally there at once)."""
+    link = ui.page.get_by_role("link", name=name)
+    give_up = time.monotonic() + LETTER_WAIT_S
+    while link.count() == 0:
+        assert time.monotonic() < give_up, f"no letter after {LETTER_WAIT_S} s:\n{ui.text()}"
+        time.sleep(1)
+        ui.visit(path)
+    return link

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import time
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -40,12 +39,21 @@ from playwright.sync_api import expect
 from grants.models import Appeal, Case, Decision, Letter, Payment, PaymentBatch
 from tests import factories as f
 from tests.conftest import SECRETS
-from tests.e2e.helpers import fact, fetch_pdf, in_section, messages_text, normal, pdf_text, wait_for_text
+from tests.e2e.helpers import (
+    fact,
+    fetch_pdf,
+    in_section,
+    log_out,
+    messages_text,
+    normal,
+    pdf_text,
+    wait_for_letter_link,
+    wait_for_text,
+)
 from tests.grants import helpers_payments as hp
 
 pytestmark = pytest.mark.e2e
 
-LETTER_WAIT_S = 20
 GRANT = Decimal("1000000")
 # The ISO 20022 schema of the payment file, as sepaxml bundles it.
 PAIN_001 = xmlschema.XMLSchema(Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd")
@@ -79,23 +87,6 @@ def fresh_cache():
     """Forget the codes other tests used: on SQLite the same user ids come back after a flush, and the
     used-code markers of allauth live in the (process-wide) cache the live server shares."""
     cache.clear()
-
-
-def log_out(ui) -> None:
-    ui.submit(ui.page.locator("header").get_by_role("button", name="Logg ut"))
-    assert ui.path == "/konto/login/", ui.page.url
-
-
-def wait_for_letter_link(ui, path: str, name: str):
-    """The decision page's link to the letter, reloading while it is being made (the eager Celery task
-    runs after the approval commits, so it is normally there at once)."""
-    link = ui.page.get_by_role("link", name=name)
-    give_up = time.monotonic() + LETTER_WAIT_S
-    while link.count() == 0:
-        assert time.monotonic() < give_up, f"no letter after {LETTER_WAIT_S} s:\n{ui.text()}"
-        time.sleep(1)
-        ui.visit(path)
-    return link
 
 
 def long_date(moment) -> str:

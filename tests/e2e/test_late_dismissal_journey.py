@@ -24,14 +24,21 @@ from grants.models import Appeal, AppealLetter, Case, Decision, Letter
 from portal.calendar import is_working_day
 from portal.models import Role
 from tests import factories as f
-from tests.e2e.helpers import fact, fetch_pdf, in_section, messages_text, normal, pdf_text
+from tests.e2e.helpers import (
+    fact,
+    fetch_pdf,
+    in_section,
+    log_out,
+    messages_text,
+    normal,
+    pdf_text,
+    wait_for_letter_link,
+)
 from tests.e2e.test_decision_journey import (
     approve_from_dashboard,
     assign_to_me_and_declare,
     log_in_imdi,
-    log_out,
     open_case_from_inbox,
-    wait_for_letter_link,
 )
 
 pytestmark = pytest.mark.e2e

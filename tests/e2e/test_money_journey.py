@@ -21,7 +21,7 @@ from grants import letters, services
 from grants.models import BudgetAuthority, Decision, Payment, PaymentBatch
 from portal.models import Role
 from tests import factories as f
-from tests.e2e.helpers import fact, in_section, messages_text, normal
+from tests.e2e.helpers import fact, in_section, log_out, messages_text, normal
 from tests.grants import helpers_cases as h
 from tests.grants import helpers_payments as hp
 
@@ -38,10 +38,6 @@ def log_in(ui, user, secret: str) -> None:
     cache.clear()  # allauth remembers used codes; a second login within 30 s would reuse one
     ui.log_in(user.email, totp_secret=secret)
     assert ui.path == "/", ui.text()
-
-
-def log_out(ui) -> None:
-    ui.submit(ui.page.locator("header").get_by_role("button", name="Logg ut"))
 
 
 def test_budget_authority_attestation_approval_and_the_payment_file(ui, e2e_cast):
