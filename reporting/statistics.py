@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from grants.models import Application, BudgetLine, Call, Case, CostCategory, Decision, DecisionLine
+from grants.models import Application, BudgetLine, Call, Case, CostCategory, Decision, DecisionLine, Payment
 from portal.formats import ZERO
 from portal.models import Membership, Role
 from reporting.models import AccountLine, AnnualReport, CarryOver, RepaymentClaim
@@ -152,11 +152,12 @@ class CallStatistics:
     category_totals: CategoryRow
     application_states: list[StateCount]
     case_states: list[StateCount]
+    payments: list[Payment] = field(default_factory=list)
 
 
 def call_statistics(call: Call) -> CallStatistics:
-    """The call's figures, per county and per cost category, and its applications by state: five
-    queries, whatever the number of applications."""
+    """The call's figures, per county and per cost category, its applications by state and its
+    payments: six queries, whatever the number of applications."""
     counties = _county_rows(call)
     totals = Figures()
     for row in counties:
@@ -180,6 +181,34 @@ def call_statistics(call: Call) -> CallStatistics:
         category_totals=category_totals,
         application_states=application_states,
         case_states=case_states,
+        payments=payment_rows(call),
+    )
+
+
+def payment_rows(call: Call) -> list[Payment]:
+    """Every payment of the call's grants with its money controls (økonomiregelverket): who proposed
+    and attested it, the budget holder who approved it, the payment file it went in and when it
+    was paid. One query."""
+    return list(
+        Payment.objects.filter(decision__case__call=call)
+        .select_related("decision__case__application__organisation", "recorded_by", "attested_by", "approved_by")
+        .select_related("batch")
+        .only(
+            "amount",
+            "state",
+            "paid_on",
+            "reference",
+            "account",
+            "attested_at",
+            "approved_at",
+            "decision__case__application__reference",
+            "decision__case__application__organisation",
+            "recorded_by__full_name",
+            "attested_by__full_name",
+            "approved_by__full_name",
+            "batch__message_id",
+        )
+        .order_by("decision__case__application__organisation__name", "recorded_at", "pk")
     )
 
 

@@ -21,6 +21,7 @@ from grants.appeal_letters import appeal_deadline_for
 from grants.forms.decisions import KIND_EXPLANATIONS, CategoryRow, DecisionProposalForm, DecisionReturnForm
 from grants.letters import letter_title, proposal_texts
 from grants.models import Call, Case, CostCategory, Decision, Letter, Submission
+from grants.multi_year import within_project_years
 from grants.snapshots import line_categories, requested_per_category
 from grants.views.applications import application_history
 from portal.audit import Actor
@@ -122,6 +123,8 @@ def decision_propose(request, pk: int):
         "prefilled_kind": kind,
         "kind_choices": Decision.Kind.choices,
         "has_templates": case.call.letter_templates.exists(),
+        # R16: warn before a grant is written that it would make more years than the project allows.
+        "project_years": within_project_years(case),
         "decisions": case.decisions.select_related("proposed_by").order_by("-proposed_at"),
     }
     return render(request, "grants/decisions/propose.html", context)
@@ -148,6 +151,9 @@ def _render_imdi_decision(
         "return_form": return_form or DecisionReturnForm(),
         "error": error,
         "may_pay": is_caseworker and permissions.can_pay(decision),
+        "project_years": within_project_years(decision.case)
+        if proposed and decision.kind == Decision.Kind.GRANT
+        else None,
         "holders": [
             holder
             for holder in services.budget_holders(decision.case.call.scheme_id, decision.amount)

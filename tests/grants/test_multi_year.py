@@ -5,6 +5,7 @@ decided included."""
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from grants import services
 from grants.models import Decision
@@ -92,3 +93,34 @@ def grant_services_propose(cast, case):
         granted=split(case, "100000"),
         **REASONS,
     )
+
+
+def test_the_proposal_page_warns_before_a_fifth_year_is_written(client, login_as, cast):
+    earlier_grants(cast, [2021, 2022, 2023, 2024])
+    case = submitted_case(cast)
+    assessed(cast, case)
+    allocated(cast, case, "100000")
+    login_as("caseworker")
+    html = client.get(reverse("decision_propose", args=[case.pk])).content.decode()
+    assert 'id="project-years-warning"' in html
+    assert "2021, 2022, 2023, 2024" in html and "høyst 4 år" in html
+
+
+def test_the_proposal_page_has_no_warning_for_a_fourth_year(client, login_as, cast):
+    earlier_grants(cast, [2022, 2023, 2024])
+    case = submitted_case(cast)
+    login_as("caseworker")
+    response = client.get(reverse("decision_propose", args=[case.pk]))
+    assert response.status_code == 200
+    assert 'id="project-years-warning"' not in response.content.decode()
+
+
+def test_the_approval_page_warns_when_a_grant_approved_meanwhile_makes_a_fifth_year(client, login_as, cast):
+    earlier_grants(cast, [2021, 2022, 2023])
+    proposal = proposed(cast, submitted_case(cast), amount="100000")
+    login_as("caseworker2")
+    url = reverse("decision_detail", args=[proposal.pk])
+    assert 'id="project-years-warning"' not in client.get(url).content.decode()
+    earlier_grants(cast, [2024])
+    html = client.get(url).content.decode()
+    assert 'id="project-years-warning"' in html and "høyst 4 år" in html

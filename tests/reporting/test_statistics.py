@@ -12,11 +12,14 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from grants import services
 from grants.models import Application, BudgetLine, Case, Decision, DecisionLine, Payment
 from portal.formats import NBSP
 from reporting.models import AccountLine, AnnualReport, CarryOver, RepaymentClaim
 from tests import factories as f
 from tests.conftest import assert_constant_queries
+from tests.grants.helpers_cases import decided, issued, submitted_case
+from tests.grants.helpers_payments import proposed_payment
 from tests.reporting.helpers import paid_grant
 
 pytestmark = pytest.mark.django_db
@@ -306,6 +309,37 @@ def test_call_page_draws_its_charts_as_labelled_svg(client, login_as, cast, mone
     # The amounts are written beside the bars, as the kr filter writes them.
     assert f"kr{NBSP}850{NBSP}000" in response.content.decode()
     assert 'href="#table-counties"' in response.content.decode()
+
+
+def test_every_payment_is_listed_with_its_attester_budget_holder_and_payment_file(client, login_as, cast, money):
+    """Issue 14, item 7: the statistics show, for every payment, who attested it, the budget holder
+    who approved it and the payment file it went in."""
+    login_as("caseworker")
+    tables = page(client, reverse("statistics_call", args=[cast.call.pk]))
+    payments = Payment.objects.filter(decision__case__call=cast.call).select_related(
+        "attested_by", "approved_by", "batch", "recorded_by"
+    )
+    assert payments.count() == 2
+    for payment in payments:
+        row = tables.rows[f"payment-{payment.pk}"]
+        assert tables.amount(f"payment-{payment.pk}", "amount") == payment.amount
+        assert row["attested_by"] == payment.attested_by.full_name == cast.caseworker.full_name
+        assert row["approved_by"] == payment.approved_by.full_name == cast.caseworker2.full_name
+        assert row["payment_file"] == payment.batch.message_id != ""
+        assert row["account"] == payment.account
+        assert row["state"] == "Utbetalt"
+        assert row["paid_on"] == payment.paid_on.strftime("%d.%m.%Y")
+
+
+def test_a_payment_not_yet_approved_shows_no_approver_nor_file(client, login_as, cast):
+    decision = decided(cast, submitted_case(cast), amount="100000")
+    issued(decision)
+    services.decision_accept(actor=f.actor_for(cast.director_a), decision_id=decision.pk)
+    payment = proposed_payment(cast, decision, "40000")
+    login_as("caseworker")
+    tables = page(client, reverse("statistics_call", args=[cast.call.pk]))
+    row = tables.rows[f"payment-{payment.pk}"]
+    assert (row["state"], row["attested_by"], row["approved_by"], row["payment_file"]) == ("Foreslått", "–", "–", "–")
 
 
 # --- Query counts -----------------------------------------------------------------------------
