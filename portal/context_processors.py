@@ -1,10 +1,15 @@
 from django.conf import settings
 
+from portal import idle
+
 
 def portal(request):
+    session = getattr(request, "session", None)
     return {
         "active_membership": getattr(request, "membership", None),
         "memberships": getattr(request, "memberships", []),
         "site_url": settings.SITE_URL,
-        "session_seconds": settings.SESSION_COOKIE_AGE,
+        # What is left of the idle age (portal.idle); a callable, so a page that shows no warning
+        # does not read the session.
+        "session_seconds": (lambda: idle.seconds_left(session)) if session is not None else settings.SESSION_COOKIE_AGE,
     }

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import access, audit, services
+from portal import access, audit, idle, services
 from portal.audit import Actor
 from portal.dashboard import panels_for
 from portal.forms import ChooseRoleForm, DelegationForm
@@ -145,6 +145,7 @@ def healthz(request):
 
 @require_POST
 def session_extend(request):
-    """Keep the session alive (the page's "extend" button before it expires). The request itself
-    renews the session (SESSION_SAVE_EVERY_REQUEST); the answer says when it now expires."""
-    return JsonResponse({"expires_in": request.session.get_expiry_age()})
+    """Keep the session alive (the page's "extend" button before it expires): the idle clock is
+    wound now (portal.idle); the answer says when the session now expires."""
+    idle.wind(request.session)
+    return JsonResponse({"expires_in": idle.seconds_left(request.session)})

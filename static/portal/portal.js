@@ -45,7 +45,10 @@
     var activeText = box.querySelector("[data-active]");
     var button = box.querySelector("button");
 
-    function schedule() {
+    // The server says what is left of the idle time (portal/idle.py): it is wound at most once a minute.
+    function schedule(left) {
+      if (left > 0) { seconds = left; }
+      warnBefore = Math.min(120, Math.floor(seconds / 2));
       clearTimeout(warnTimer);
       clearTimeout(expiredTimer);
       box.hidden = true;
@@ -70,12 +73,16 @@
         credentials: "same-origin",
         headers: { "X-CSRFToken": csrfToken() }
       }).then(function (response) {
-        if (response.ok) { schedule(); }
+        if (!response.ok) { return null; }
+        return response.json().then(function (answer) { schedule(answer.expires_in); });
       });
     });
     // Every request to the server (autosave, totals) renews the session too.
-    document.body.addEventListener("htmx:afterRequest", schedule);
-    schedule();
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      var xhr = event.detail && event.detail.xhr;
+      schedule(xhr ? parseInt(xhr.getResponseHeader("X-Session-Seconds"), 10) : 0);
+    });
+    schedule(seconds);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
