@@ -122,8 +122,8 @@ def sample_url(entry: Entry, cast, objects) -> str:
 
 
 def database_rows() -> dict[str, list[tuple]]:
-    """Every row of every table, but the sessions (each request renews its session's expiry:
-    SESSION_SAVE_EVERY_REQUEST, by design)."""
+    """Every row of every table, but the sessions (requests renew the session's expiry: the idle
+    clock, portal/idle.py, by design)."""
     return {
         model._meta.label: list(model._default_manager.order_by("pk").values_list())
         for model in apps.get_models()
