@@ -9,7 +9,9 @@ class GrantsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from grants import panels, workflows  # noqa: F401  (register the dashboard panels, the tables and actions)
+        from grants import panels, public_pages, workflows  # noqa: F401  (register the dashboard panels, the tables and
+
+        # actions, and the signals that drop the cached call pages)
         from grants.db_triggers import ensure_sqlite_triggers
 
         post_migrate.connect(ensure_sqlite_triggers, sender=self, dispatch_uid="grants_sqlite_triggers")

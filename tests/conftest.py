@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from portal import idle
 from portal.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from portal.models import Organisation, Role
 from tests import factories as f
@@ -66,6 +68,13 @@ def bokmal_to_start():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: the database is rolled back after each test, and a
+    cached page (the public call pages, grants.public_pages) must not outlive the rows it shows."""
+    cache.clear()
+
+
 @pytest.fixture
 def cast(db):
     return build_cast()
@@ -86,10 +95,11 @@ ROLE_USERS = {
 def login(client, user, membership=None):
     """Log a user in (MFA is taken as done for users that have an authenticator)."""
     client.force_login(user)
+    session = client.session
+    idle.wind(session)  # as the login page's answer does (portal.idle)
     if membership is not None:
-        session = client.session
         session[ACTIVE_MEMBERSHIP_SESSION_KEY] = membership.pk
-        session.save()
+    session.save()
     return client
 
 

@@ -188,3 +188,57 @@ def test_load_calls_update_rewrites_an_old_invented_opening_time(db):
     load_calls("--update")
     call = Call.objects.get(year=2026)
     assert call.opens_at is None and call.subject_to_budget
+
+
+# --- The cached public pages (grants.public_pages, issue 16) ----------------------------------
+
+
+def test_the_list_and_the_call_page_are_cached_per_language(client, cast, django_assert_num_queries):
+    listing(client)
+    page(client, cast.call)
+    with django_assert_num_queries(0):  # an anonymous reader: no session, no query
+        assert cast.call.title in listing(client)
+        assert cast.call.title in page(client, cast.call)
+    client.cookies["django_language"] = "nn"
+    nynorsk = listing(client)
+    assert "Open for søknader" in nynorsk and "Åpen for søknader" not in nynorsk
+    assert "Open for søknader" in page(client, cast.call)
+    bokmal = listing(client.__class__())  # bokmål is still served in bokmål
+    assert "Åpen for søknader" in bokmal and "Open for søknader" not in bokmal
+
+
+def test_a_changed_call_is_shown_at_once(client, cast):
+    assert cast.call.title in listing(client)
+    cast.call.title = "Ny tittel på utlysningen"
+    cast.call.save()
+    assert "Ny tittel på utlysningen" in listing(client)
+    assert "Ny tittel på utlysningen" in page(client, cast.call)
+
+
+def test_a_changed_cost_category_or_unpublished_call_is_shown_at_once(client, cast):
+    page(client, cast.call)
+    category = cast.call.cost_categories.order_by("order").first()
+    category.name = "Språkopplæring på arbeidsplassen"
+    category.save()
+    assert "Språkopplæring på arbeidsplassen" in page(client, cast.call)
+    cast.call.is_published = False
+    cast.call.save()
+    assert client.get(reverse("call_detail", args=[cast.call.pk])).status_code == 404
+    assert cast.call.title not in listing(client)
+
+
+def test_the_status_changes_when_the_deadline_passes_without_any_save(client, cast, time_machine):
+    time_machine.move_to(cast.call.application_deadline - dt.timedelta(minutes=1), tick=False)
+    assert "Åpen for søknader" in page(client, cast.call)
+    time_machine.move_to(cast.call.application_deadline + dt.timedelta(seconds=1), tick=False)
+    assert "Søknadsfristen er ute" in page(client, cast.call)
+    assert "Åpen for søknader" not in page(client, cast.call)
+
+
+def test_a_logged_in_reader_gets_the_cached_part_and_their_own_answer(client, cast):
+    page(client, cast.call)  # cached by an anonymous reader
+    login(client, cast.staff_a)
+    html = page(client, cast.call)
+    assert reverse("application_start", args=[cast.call.pk]) in html  # county A may apply: their own answer
+    login(client, cast.caseworker)
+    assert reverse("application_start", args=[cast.call.pk]) not in page(client, cast.call)
