@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -111,7 +110,9 @@ def audit_log(request):
     access.can_read_audit_log(request.membership).or_403()
     # No stored text holds a NUL (PostgreSQL refuses it, and asking for one is a server error): left out.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
-    page = Paginator(audit.search(query), 50).get_page(request.GET.get("side"))
+    page = audit.log_page(
+        audit.search(query), older_than=request.GET.get("eldre"), newer_than=request.GET.get("nyere"), size=50
+    )
     return render(request, "portal/audit_log.html", {"page": page, "query": query})
 
 
