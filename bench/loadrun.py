@@ -104,6 +104,7 @@ def run(argv, *, port: int, env: dict[str, str]) -> int:
     samples = json.loads(samples_path.read_text())["samples"] if samples_path.exists() else []
     table = summarise(samples, args.seconds)
     table.notes += background_notes(background)
+    table.notes.append(offered_note(total, args.pace, len(samples) / args.seconds))
     if warning:
         table.notes.append(f"WARNING: {warning}")
     print()
@@ -226,6 +227,15 @@ def background_notes(background: dict) -> list[str]:
         f"confirmations: {background['confirmed']} of {background['seeded']} seeded; receipts made by the Celery "
         f"worker: {background['receipts_ready']} ready, {background['receipts_failed']} failed"
     ]
+
+
+def offered_note(users: int, pace: float, served: float) -> str:
+    """What the users ask for (one request every ``pace`` seconds each) against what was served: below
+    it, the server is saturated and the latencies are mostly time in gunicorn's queue."""
+    offered = users / pace
+    state = "saturated: latencies are mostly queueing" if served < 0.9 * offered else "kept up"
+    asked = f"offered about {offered:.0f} req/s ({users} users, one request every {pace:g} s)"
+    return f"{asked}, served {served:.1f}: {state}"
 
 
 def percentile(values: list[float], q: float) -> float | None:
