@@ -71,7 +71,7 @@ def seed(args: argparse.Namespace, data: BenchData, counts: dict[str, int]) -> d
     plan for the locustfile."""
     args.county_users, args.directors, args.caseworkers = counts["county"], counts["directors"], counts["caseworkers"]
     now = timezone.now()
-    counties = _counties(args.county_users, args.directors)
+    counties = _counties(args.county_users)
     deadline_call, confirm_calls = _calls(now, counties, args.directors, args.confirmations)
     placeholder = default_storage.save("avtaler/loadtest-placeholder.pdf", ContentFile(PLACEHOLDER_PDF))
     drafts = _applications(deadline_call, counties, Application.State.DRAFT, now, placeholder)
@@ -112,7 +112,7 @@ def _session(user: User, org: Organisation, role: str) -> str:
     return make_session(user, Membership.objects.get(user=user, organisation=org, role=role))
 
 
-def _counties(count: int, directors: int) -> list[tuple[Organisation, User, User]]:
+def _counties(count: int) -> list[tuple[Organisation, User, User]]:
     """``count`` counties, each with a staff member and a director: ``(county, staff, director)``."""
     numbers = orgnrs(96_000_000)  # after the applicant counties (94…) and the statistics (95…)
     orgs = Organisation.objects.bulk_create(
@@ -128,15 +128,15 @@ def _counties(count: int, directors: int) -> list[tuple[Organisation, User, User
             for i in range(1, count + 1)
         ]
     )
-    password = make_password(None)
+    password = make_password(None)  # unusable: load users log in only through made sessions
     people = []
     for i, org in enumerate(orgs, start=1):
-        people.append((org, User(email=f"staff@last{i:03d}.bench", full_name=f"Saksbehandler Lastfylke {i:03d}")))
-        people.append((org, User(email=f"direktor@last{i:03d}.bench", full_name=f"Direktør Lastfylke {i:03d}")))
+        for email, name in [
+            (f"staff@last{i:03d}.bench", f"Saksbehandler Lastfylke {i:03d}"),
+            (f"direktor@last{i:03d}.bench", f"Direktør Lastfylke {i:03d}"),
+        ]:
+            people.append((org, User(email=email, full_name=name, password=password)))
     users = User.objects.bulk_create([u for _o, u in people], batch_size=BATCH)
-    for user in users:
-        user.password = password
-    User.objects.bulk_update(users, ["password"], batch_size=BATCH)
     EmailAddress.objects.bulk_create(
         [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users], batch_size=BATCH
     )
@@ -247,13 +247,14 @@ def _caseworkers(count: int) -> list[Membership]:
     totp = Authenticator.objects.get(user__email="saksbehandler1@imdi.demo", type=Authenticator.Type.TOTP)
     users = User.objects.bulk_create(
         [
-            User(email=f"saksbehandler{n:02d}@last.imdi.bench", full_name=f"Saksbehandler {n:02d} (last)")
+            User(
+                email=f"saksbehandler{n:02d}@last.imdi.bench",
+                full_name=f"Saksbehandler {n:02d} (last)",
+                password=make_password(None),  # unusable: they log in only through made sessions
+            )
             for n in range(1, count + 1)
         ]
     )
-    for user in users:
-        user.password = make_password(None)
-    User.objects.bulk_update(users, ["password"])
     Authenticator.objects.bulk_create(
         [Authenticator(user=u, type=Authenticator.Type.TOTP, data=dict(totp.data)) for u in users]
     )
