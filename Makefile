@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test crawl install messages compilemessages compilemessages-if-possible lint format bench check-deploy clean chromium backup restore
+.PHONY: run test crawl install messages compilemessages compilemessages-if-possible lint format bench loadtest loadtest-smoke check-deploy clean chromium backup restore
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] != (3, 11))" || \
@@ -72,6 +72,17 @@ format: install
 # Benchmarks (not part of `make test`): make bench ARGS="--counties 3 --calls 5 --applications 50"
 bench: install compilemessages
 	$(PY) bench/run.py $(ARGS)
+
+# Deadline day with locust (README.md, "Benchmarks"): 190 users for 5 minutes against gunicorn,
+# PostgreSQL, Redis (database 7) and a Celery worker: make loadtest ARGS="--seconds 60 --users 40"
+loadtest: install compilemessages
+	$(PY) bench/loadtest.py $(ARGS)
+
+# The same scenario in seconds (CI runs it, so the load test cannot rot): 6 users for 12 seconds,
+# a request a second each.
+loadtest-smoke: install compilemessages
+	$(PY) bench/loadtest.py --users 5 --readers 1 --seconds 12 --pace 1 --spawn-rate 10 --confirmations 2 \
+	  --applications 60 --per-call 20 --events 10 --delegations 4 $(ARGS)
 
 # The database and the private files into var/backups/<date>-<time>/, with a manifest of SHA-256s
 # (README.md, "Drift: sikkerhetskopi og gjenoppretting"), from the same DATABASE_URL and

@@ -194,7 +194,7 @@ def _add_paid_grant(records, n: int, call: Call, county, categories: list[int], 
         {
             "decision_id": decision_id, "amount": grant, "paid_on": (approved + dt.timedelta(days=10)).date(),
             "reference": f"BILAG-S{n + 1:05d}", "recorded_by_id": caseworkers[1].pk,
-            "recorded_at": approved + dt.timedelta(days=10),
+            "recorded_at": approved + dt.timedelta(days=10), "state": "paid",  # the trigger sums paid ones only
         }
     )  # fmt: skip
 
