@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.data import BenchData
 from portal.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
-from portal.models import Membership, Role, User
+from portal.models import AuditEvent, Membership, Role, User
 
 AUTH_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 ANONYMOUS = "anonymous"
@@ -40,6 +40,12 @@ def _open_call(data: BenchData) -> str:
     # A published, open call of the scale set (10 cost categories, 4 criteria, every bench county eligible).
     call = next(c for c in data.calls if c.is_published and c.is_open)
     return f"/utlysninger/{call.pk}/"
+
+
+def _audit_old_page(data: BenchData) -> str:
+    # Near the end of the log: the page of events older than the 51st oldest (keyset pagination).
+    anchor = AuditEvent.objects.order_by("at", "id").values_list("pk", flat=True)[50:51].first()
+    return f"/hendelseslogg/?eldre={anchor}" if anchor else "/hendelseslogg/"
 
 
 def _audit_search(data: BenchData) -> str:
@@ -94,7 +100,7 @@ PAGES: list[Page] = [
     Page("dashboard", Role.AUDITOR, "/"),
     Page("delegations", Role.COUNTY_DIRECTOR, "/fullmakter/"),
     Page("audit log", Role.AUDITOR, "/hendelseslogg/"),
-    Page("audit log, last page", Role.AUDITOR, "/hendelseslogg/?side=last"),
+    Page("audit log, last page", Role.AUDITOR, _audit_old_page),
     Page("audit log, search", Role.AUDITOR, _audit_search),
     Page("inbox, one call", Role.CASEWORKER, _inbox, goal=0.5),
     Page("inbox, all calls", Role.CASEWORKER, _inbox_all),
