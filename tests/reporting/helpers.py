@@ -6,6 +6,7 @@ import datetime
 
 from grants import services
 from grants.models import Application, Decision
+from reporting.services import repayments
 from tests import factories as f
 from tests.grants.helpers_cases import decided, issued, submitted_case
 from tests.grants.helpers_payments import paid_payment
@@ -25,3 +26,12 @@ def paid_grant(cast, *, organisation=None, call=None, amount="1000000", multi_ye
     services.decision_accept(actor=f.actor_for(director), decision_id=decision.pk)
     paid_payment(cast, decision, amount, paid_on=datetime.date(2025, 3, 1))
     return decision
+
+
+def send_claim(cast, *, claim_id: int, actor=None, approver=None, **fields):
+    """Propose the claim (``actor``, cast.caseworker) and have the other caseworker, a budget holder of
+    the scheme, approve it: the letter is made then. ``fields``: due_date, account_number, amount."""
+    actor = actor or f.actor_for(cast.caseworker)
+    other = cast.caseworker2 if actor.user == cast.caseworker else cast.caseworker
+    repayments.repayment_claim(actor=actor, claim_id=claim_id, **fields)
+    return repayments.repayment_approve(actor=approver or f.actor_for(other), claim_id=claim_id)
