@@ -12,9 +12,9 @@ from tests.grants.helpers_cases import decided, issued, submitted_case
 from tests.grants.helpers_payments import paid_payment
 
 
-def paid_grant(cast, *, organisation=None, call=None, amount="1000000", multi_year=True) -> Decision:
+def paid_grant(cast, *, organisation=None, call=None, amount="1000000", multi_year=True, paid=None) -> Decision:
     """County A's (or ``organisation``'s) grant of ``amount`` in ``call`` (cast.call): approved,
-    letter issued, accepted by the county's director and paid in full. ``multi_year``: the project
+    letter issued, accepted by the county's director and paid in full (or ``paid``). ``multi_year``: the project
     period runs a year past the call's year (carry-over is for such a project only, R18)."""
     organisation = organisation or cast.county_a
     director = cast.director_a if organisation == cast.county_a else cast.director_b
@@ -24,7 +24,7 @@ def paid_grant(cast, *, organisation=None, call=None, amount="1000000", multi_ye
     decision = decided(cast, case, amount=amount)
     issued(decision)
     services.decision_accept(actor=f.actor_for(director), decision_id=decision.pk)
-    paid_payment(cast, decision, amount, paid_on=datetime.date(2025, 3, 1))
+    paid_payment(cast, decision, paid or amount, paid_on=datetime.date(2025, 3, 1))
     return decision
 
 
