@@ -23,7 +23,7 @@ from grants.models import Case, Decision, Payment
 from grants.models.applications import AMOUNT
 from portal.formats import ZERO
 from portal.limits import text_field
-from reporting.models.reports import AnnualReport, _private
+from reporting.models.reports import AnnualReport, private_upload
 
 USER = settings.AUTH_USER_MODEL
 # The county gets at least this long to comment on a prior notice (a real chance to answer).
@@ -31,7 +31,7 @@ MIN_COMMENT_DAYS = 14
 
 
 def claim_letter_upload_to(instance, filename: str) -> str:
-    return _private("krav", filename)
+    return private_upload("krav", filename)
 
 
 class RepaymentClaim(models.Model):

@@ -36,16 +36,17 @@ SECTIONS = ("report", "results", "accounts")
 EXTENSIONS = UPLOAD_EXTENSIONS | {"xlsx", "ods", "csv"}
 
 
-def _private(prefix: str, filename: str) -> str:
+def private_upload(prefix: str, filename: str) -> str:
+    """A generated name under ``prefix`` for an uploaded file of reporting's (reports, claims, exports)."""
     return private_name(prefix, filename, EXTENSIONS)
 
 
 def report_upload_to(instance, filename: str) -> str:
-    return _private("rapporter", filename)
+    return private_upload("rapporter", filename)
 
 
 def export_upload_to(instance, filename: str) -> str:
-    return _private("eksport", filename)
+    return private_upload("eksport", filename)
 
 
 class AnnualReport(models.Model):
