@@ -6,7 +6,9 @@ accept for domestic payments.
 ``write_payment_file`` yields the file in chunks of bytes, reading the payments from the database in
 chunks too, so that a file of 10,000 payments is made in constant memory. The header's number of
 transactions and control sum are the batch's own (``PaymentBatch.count`` and ``total``, set when the
-batch was made). Tests validate the output against the XSD that ``sepaxml`` bundles."""
+batch was made). A payment set off against a repayment claim pays its net amount (``amount`` less
+``set_off_amount``), and the batch's total is the sum of the net amounts. Tests validate the output
+against the XSD that ``sepaxml`` bundles."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,11 +97,12 @@ def write_payment_file(batch: PaymentBatch) -> Iterator[bytes]:
     yield _header(batch).encode()
     rows = (
         Payment.objects.filter(batch=batch)
+        .annotate(net=F("amount") - F("set_off_amount"))
         .order_by("pk")
         .values_list(
             "pk",
             "reference",
-            "amount",
+            "net",
             "account",
             "decision__case__application__organisation__name_nb",
             "decision__case__application__reference",

@@ -363,6 +363,8 @@ def can_reject_payment(membership: Membership | None, user: User, payment: Payme
         return result
     if payment.state not in (Payment.State.PROPOSED, Payment.State.ATTESTED):
         return deny(_("Bare en utbetaling som ikke er godkjent, kan avvises."))
+    if payment.set_off_amount:
+        return deny(_("Et krav om tilbakebetaling er motregnet i utbetalingen, så den kan ikke avvises."))
     return not_disqualified(user, payment.decision.case)
 
 

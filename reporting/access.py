@@ -74,7 +74,10 @@ def get_imdi_claim_for(membership: Membership | None, pk: int, *, write: bool = 
             "notice_sent_by",
             "commented_by",
             "claimed_by",
+            "proposed_by",
+            "approved_by",
             "repaid_recorded_by",
+            "interest_recorded_by",
         ),
         pk=pk,
     )

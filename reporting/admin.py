@@ -1,10 +1,12 @@
 """The follow-up in the Django admin. Reminder texts, in bokmål and nynorsk, are changed on the portal's
 own page (``reminder_text_edit``), which checks the placeholders and records the change in the audit
-log; here they, and the reminders sent, can only be read."""
+log; here they, and the reminders sent, can only be read. The rates of interest on late payment are
+entered here, one per half-year, as the Ministry of Finance publishes them."""
 
 from django.contrib import admin
 
-from reporting.models import Reminder, ReminderText
+from portal.admin import AuditedAdmin
+from reporting.models import LateInterestRate, Reminder, ReminderText
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -31,3 +33,12 @@ class ReminderAdmin(ReadOnlyAdmin):
     list_select_related = ["organisation"]
     search_fields = ["organisation__name", "recipients"]
     date_hierarchy = "created_at"
+
+
+@admin.register(LateInterestRate)
+class LateInterestRateAdmin(AuditedAdmin):
+    """The rate of interest on late payment (forsinkelsesrenteloven § 3) for each half-year, from 1
+    January or 1 July; a claim paid late in a half-year without a rate is refused until it is entered."""
+
+    list_display = ["start", "percent", "note"]
+    fields = ["start", "percent", "note"]

@@ -45,7 +45,8 @@ def claim_letter_context(claim: RepaymentClaim, *, reference: str, notice_amount
     application = case.application
     commented_on = timezone.localdate(claim.commented_at, OSLO) if claim.commented_at else None
     # "Deres referanse" is the county's own (the application's); "Deres dato" the county's comments
-    # on the notice when the letter answers them. The caseworker who sends the claim is named and signs.
+    # on the notice when the letter answers them. The caseworker who proposed the claim is named and
+    # signs after the budget holder who approved it.
     return {
         **letterhead(
             owner=call.scheme.owner,
@@ -57,7 +58,7 @@ def claim_letter_context(claim: RepaymentClaim, *, reference: str, notice_amount
             their_reference=application.their_reference,
             their_date=commented_on,
             caseworker=claim.claimed_by,
-            signers=[claim.claimed_by],
+            signers=[claim.approved_by, claim.claimed_by],
         ),
         "claim": claim,
         "decision": claim.decision,

@@ -8,8 +8,14 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants.models import Decision
-from grants.permissions import can_view_cases, is_applicant_member, is_caseworker, not_disqualified
+from grants.models import Decision, Payment
+from grants.permissions import (
+    can_view_cases,
+    holds_budget_authority,
+    is_applicant_member,
+    is_caseworker,
+    not_disqualified,
+)
 from portal.access import forbid_writes_for_readers, has_role
 from portal.models import COUNTY_ROLES, IMDI_ROLES, Membership, Role, User
 from portal.rules import Verdict, allow, deny
@@ -227,6 +233,31 @@ def can_claim(membership: Membership | None, user: User, claim: RepaymentClaim) 
     return allow()
 
 
+def _may_decide_proposal(membership: Membership | None, user: User, claim: RepaymentClaim) -> Verdict:
+    """Four eyes: a caseworker without a conflict who did not propose the claim."""
+    if not (result := can_handle_claim(membership, user, claim)):
+        return result
+    if claim.state != RepaymentClaim.State.CLAIM_PROPOSED:
+        return deny(_("Kravet venter ikke på godkjenning."))
+    if claim.proposed_by_id == user.pk:
+        return deny(_("Du foreslo kravet. En annen budsjettdisponent må godkjenne det."))
+    return allow()
+
+
+def can_approve_claim(membership: Membership | None, user: User, claim: RepaymentClaim) -> Verdict:
+    """A budget holder of the scheme whose limit covers the claim, not the proposer (økonomiregelverket)."""
+    if not (result := _may_decide_proposal(membership, user, claim)):
+        return result
+    return holds_budget_authority(user, claim.case.call.scheme_id, claim.amount)
+
+
+def can_send_back_claim(membership: Membership | None, user: User, claim: RepaymentClaim) -> Verdict:
+    """A budget holder of the scheme, not the proposer, may send the proposal back with a reason."""
+    if not (result := _may_decide_proposal(membership, user, claim)):
+        return result
+    return holds_budget_authority(user, claim.case.call.scheme_id, 0)
+
+
 def can_record(membership: Membership | None, user: User, claim: RepaymentClaim) -> Verdict:
     if not (result := can_handle_claim(membership, user, claim)):
         return result
@@ -235,11 +266,41 @@ def can_record(membership: Membership | None, user: User, claim: RepaymentClaim)
     return allow()
 
 
+def can_set_off(
+    membership: Membership | None, user: User, claim: RepaymentClaim, payment: Payment | None = None
+) -> Verdict:
+    """A sent claim may be set off against a later payment to the same county that is proposed and
+    not yet attested (the attester then attests the net amount)."""
+    if not (result := can_handle_claim(membership, user, claim)):
+        return result
+    if claim.state != RepaymentClaim.State.CLAIMED:
+        return deny(_("Bare et krav som er sendt og ikke gjort opp, kan motregnes."))
+    if payment is None:
+        return allow()
+    if payment.state != Payment.State.PROPOSED:
+        return deny(_("Bare en utbetaling som er foreslått og ikke attestert, kan motregnes."))
+    if payment.decision.case.application.organisation_id != claim.case.application.organisation_id:
+        return deny(_("Utbetalingen går til en annen fylkeskommune enn kravet gjelder."))
+    if claim.claimed_at is None or payment.recorded_at < claim.claimed_at:
+        return deny(_("Kravet kan bare motregnes i en utbetaling som er foreslått etter at kravet ble sendt."))
+    return not_disqualified(user, payment.decision.case)
+
+
+def can_record_interest(membership: Membership | None, user: User, claim: RepaymentClaim) -> Verdict:
+    if not (result := can_handle_claim(membership, user, claim)):
+        return result
+    if claim.state != RepaymentClaim.State.REPAID or not claim.interest_open:
+        return deny(_("Det er ingen ubetalte forsinkelsesrenter på kravet."))
+    return allow()
+
+
 def can_cancel(membership: Membership | None, user: User, claim: RepaymentClaim) -> Verdict:
     if not (result := can_handle_claim(membership, user, claim)):
         return result
     if claim.state not in OPEN_CLAIM_STATES:
         return deny(_("Kravet er avsluttet (%(state)s).") % {"state": claim.get_state_display()})
+    if claim.repaid_amount:
+        return deny(_("Deler av kravet er allerede gjort opp, så det kan ikke frafalles."))
     return allow()
 
 

@@ -11,8 +11,12 @@ The annual report and accounts (R20–R22):
 A repayment claim (R19), created in ``notice``: the prior notice, given as good administrative
 practice (a claim under the grant's conditions is not an enkeltvedtak):
 
-    notice ─claim (after the comment deadline or the comments)─▶ claimed ─record─▶ repaid
-    notice | claimed ─cancel─▶ cancelled
+    notice ─propose (a caseworker, after the comment deadline or the comments)─▶ claim_proposed
+    claim_proposed ─approve (a budget holder whose limit covers it, not the proposer)─▶ claimed (letter)
+    claim_proposed ─send_back (a budget holder, with the reason)─▶ notice
+    claimed ─record (the rest repaid)─▶ repaid
+    claimed ─settle (the rest set off against a later payment to the county)─▶ repaid
+    notice | claim_proposed | claimed ─cancel (nothing settled yet)─▶ cancelled
 
 A claim's states are written in the history as ``repayment:<state>`` (its words differ from a
 report's or an application's state of the same value).
@@ -66,12 +70,28 @@ REPAYMENT = Workflow(
     RepaymentClaim,
     transitions=[
         Transition(
-            "claim",
+            "propose",
             [C.NOTICE],
-            C.CLAIMED,
+            C.CLAIM_PROPOSED,
             who="can_claim",
-            label=_("Send kravet"),
+            label=_("Send kravet til godkjenning"),
+            action="repayment.claim_proposed",
+        ),
+        Transition(
+            "approve",
+            [C.CLAIM_PROPOSED],
+            C.CLAIMED,
+            who="can_approve_claim",
+            label=_("Godkjenn og send kravet"),
             action="repayment.claimed",
+        ),
+        Transition(
+            "send_back",
+            [C.CLAIM_PROPOSED],
+            C.NOTICE,
+            who="can_send_back_claim",
+            label=_("Send kravet tilbake til saksbehandleren"),
+            action="repayment.sent_back",
         ),
         Transition(
             "record",
@@ -82,15 +102,23 @@ REPAYMENT = Workflow(
             action="repayment.recorded",
         ),
         Transition(
+            "settle",
+            [C.CLAIMED],
+            C.REPAID,
+            who="can_set_off",
+            label=_("Motregn mot en utbetaling"),
+            action="repayment.set_off",
+        ),
+        Transition(
             "cancel",
-            [C.NOTICE, C.CLAIMED],
+            [C.NOTICE, C.CLAIM_PROPOSED, C.CLAIMED],
             C.CANCELLED,
             who="can_cancel",
             label=_("Frafall kravet"),
             action="repayment.cancelled",
         ),
     ],
-    tones={C.NOTICE: SOON, C.CLAIMED: SOON, C.REPAID: OPEN, C.CANCELLED: CLOSED},
+    tones={C.NOTICE: SOON, C.CLAIM_PROPOSED: SOON, C.CLAIMED: SOON, C.REPAID: OPEN, C.CANCELLED: CLOSED},
 )
 
 # An export job's status is not a workflow (a task moves it, nobody chooses), but its tag has tones too.
@@ -114,8 +142,13 @@ register_actions(
         # Repayment claims
         "repayment.notice_sent": Action(_("Forhåndsvarsel om krav om tilbakebetaling sendt"), county=True),
         "repayment.commented": Action(_("Fylkeskommunens merknader til forhåndsvarselet mottatt"), county=True),
+        "repayment.claim_proposed": Action(_("Krav om tilbakebetaling sendt til godkjenning")),
+        "repayment.sent_back": Action(_("Krav om tilbakebetaling sendt tilbake fra budsjettdisponenten")),
         "repayment.claimed": Action(_("Krav om tilbakebetaling sendt"), county=True),
         "repayment.recorded": Action(_("Tilbakebetaling registrert"), county=True),
+        "repayment.set_off": Action(_("Krav om tilbakebetaling motregnet i en utbetaling"), county=True),
+        "repayment.interest_paid": Action(_("Forsinkelsesrenter registrert som betalt"), county=True),
+        "payment.set_off": Action(_("Krav om tilbakebetaling motregnet i utbetalingen"), county=True),
         "repayment.cancelled": Action(_("Krav om tilbakebetaling frafalt"), county=True),
         # IMDi's own work: reminder texts, exports and the case file
         "reminder_text.changed": Action(_("Påminnelsestekst endret")),
@@ -166,6 +199,10 @@ register_sentences(
         "repayment.notice_sent": _("Forhåndsvarsel om krav om tilbakebetaling av %(amount)s sendt (%(reference)s)."),
         "repayment.claimed": _("Krav om tilbakebetaling av %(amount)s sendt (%(reference)s)."),
         "repayment.recorded": _("Tilbakebetaling av %(amount)s registrert, betalt %(repaid_on)s."),
+        "repayment.claim_proposed": _("Krav om tilbakebetaling av %(amount)s sendt til godkjenning (%(reference)s)."),
+        "repayment.set_off": _("%(amount)s av kravet %(reference)s motregnet i utbetalingen %(payment_reference)s."),
+        "payment.set_off": _("%(amount)s motregnet i utbetalingen mot kravet %(reference)s."),
+        "repayment.interest_paid": _("Forsinkelsesrenter på %(interest)s registrert som betalt %(paid_on)s."),
     }
 )
 register_keys(
@@ -205,6 +242,12 @@ register_keys(
         "due_date": Key(_("Forfallsdato")),
         "account_number": Key(_("Kontonummer")),
         "commented": Key(_("Fylkeskommunen kom med merknader")),
+        "interest": Key(_("Forsinkelsesrenter"), money),
+        "days_late": Key(_("Dager for sent")),
+        "set_off": Key(_("Motregnet"), money),
+        "payment_reference": Key(_("Utbetaling (bilag)")),
+        "net_amount": Key(_("Utbetales etter motregning"), money),
+        "repayment.interest_paid:paid_on": Key(_("Betalt")),
         "dataset": Key(_("Datasett"), county=False),
         "format": Key(_("Format"), county=False),
         "job": Key(_("Bestilling (id)"), county=False),

@@ -328,9 +328,10 @@ def _repayments(w) -> None:
             repayments.repayment_comment(actor=_as(c.staff), claim_id=claim.pk, comment=IMDI_WRITES[code]["comment"])
         kept.emails(OTHER, imdi="imdi-email-repayment-commented")
         with committed():
-            w.claims[code] = repayments.repayment_claim(
+            repayments.repayment_claim(
                 actor=caseworker, claim_id=claim.pk, due_date=due, account_number="7694.05.12340"
             )
+            w.claims[code] = repayments.repayment_approve(actor=_as(w.imdi.caseworker2), claim_id=claim.pk)
         kept.emails("email-claim-letter-ready")
         kept.pdf(code, "pdf-claim-letter", w.claims[code].letter)
     _sweep(kept, "reminder-repayment-due", start_of_day(due) - dt.timedelta(days=3))

@@ -76,9 +76,12 @@ EXPECTED: dict[str, dict[str, tuple[set[str], str]]] = {
         "approve": ({"submitted"}, "approved"),
     },
     "reporting.repaymentclaim": {
-        "claim": ({"notice"}, "claimed"),
+        "propose": ({"notice"}, "claim_proposed"),
+        "approve": ({"claim_proposed"}, "claimed"),
+        "send_back": ({"claim_proposed"}, "notice"),
         "record": ({"claimed"}, "repaid"),
-        "cancel": ({"notice", "claimed"}, "cancelled"),
+        "settle": ({"claimed"}, "repaid"),
+        "cancel": ({"notice", "claim_proposed", "claimed"}, "cancelled"),
     },
 }
 

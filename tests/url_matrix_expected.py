@@ -259,6 +259,12 @@ EXPECTED.update(
         "repayment_claim_create": {**POST_ONLY, "POST": imdi_action(200)},
         "repayment_record": {**POST_ONLY, "POST": imdi_action(200)},
         "repayment_cancel": {**POST_ONLY, "POST": imdi_action(200)},
+        # Approving or sending back a claim already sent is refused on the page; an empty set-off or
+        # interest form shows its errors.
+        "repayment_approve": {**POST_ONLY, "POST": imdi_action(200)},
+        "repayment_send_back": {**POST_ONLY, "POST": imdi_action(200)},
+        "repayment_set_off": {**POST_ONLY, "POST": imdi_action(200)},
+        "repayment_interest_paid": {**POST_ONLY, "POST": imdi_action(200)},
         "repayment_letter_imdi": GET_ONLY_IMDI,
         # The county has commented and the claim is sent: the page says the comments are closed.
         "repayment_view": {"GET": county(200, imdi=200), "POST": county(200, imdi=403)},

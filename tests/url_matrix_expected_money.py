@@ -47,6 +47,7 @@ def money_expected() -> dict:
         "bank_account_reject": {"GET": login_required(405), "POST": _county(200)},
     }
     rows.update(base.admin_model_rows("grants", "budgetauthority", base.EDITABLE))
+    rows.update(base.admin_model_rows("reporting", "lateinterestrate", base.EDITABLE))
     for row in rows.values():  # auditors change nothing (portal.middleware), in the admin too
         row["POST"] = {**row["POST"], "auditor": 403}
     return rows

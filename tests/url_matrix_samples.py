@@ -177,6 +177,7 @@ def followup_samples(cast) -> dict:
         due_date=timezone.localdate() + dt.timedelta(days=30),
         account_number="7694.05.12340",
     )
+    repayments.repayment_approve(actor=f.actor_for(cast.caseworker2), claim_id=claim.pk)
     job = ExportJob.objects.create(
         user=cast.caseworker, call=cast.call, dataset="applications", format="xlsx", status="done", rows=1
     )
@@ -194,6 +195,10 @@ FOLLOWUP_PK = {
     "repayment_claim_create": lambda o: o["claim"].pk,
     "repayment_record": lambda o: o["claim"].pk,
     "repayment_cancel": lambda o: o["claim"].pk,
+    "repayment_approve": lambda o: o["claim"].pk,
+    "repayment_send_back": lambda o: o["claim"].pk,
+    "repayment_set_off": lambda o: o["claim"].pk,
+    "repayment_interest_paid": lambda o: o["claim"].pk,
     "repayment_letter_imdi": lambda o: o["claim"].pk,
     "export_job_file": lambda o: o["export_job"].pk,
     "statistics_call": lambda o: o["paid"].case.call_id,

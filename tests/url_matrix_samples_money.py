@@ -1,13 +1,22 @@
 """Samples for the money URLs of the URL × role matrix (issue 14): the follow-up's ``paid`` grant's
-payment, its payment file and county A's confirmed account; one budget authority for the admin rows."""
+payment, its payment file and county A's confirmed account; one budget authority and one rate of
+interest on late payment for the admin rows."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from grants.models import BankAccount, BudgetAuthority
+from reporting.models import LateInterestRate
 
 
 def money_samples(cast) -> dict:
-    return {("grants", "budgetauthority"): BudgetAuthority.objects.filter(user=cast.caseworker2).first()}
+    rate = LateInterestRate.objects.create(start=dt.date(2027, 1, 1), percent=Decimal("12.50"))
+    return {
+        ("grants", "budgetauthority"): BudgetAuthority.objects.filter(user=cast.caseworker2).first(),
+        ("reporting", "lateinterestrate"): rate,
+    }
 
 
 def _payment(objects):

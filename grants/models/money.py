@@ -223,6 +223,10 @@ class Payment(models.Model):
     rejected_at = models.DateTimeField(_("avvist"), null=True, blank=True)
     reject_reason = text_field(_("hvorfor utbetalingen ble avvist"), blank=True)
     batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="payments")
+    # A repayment claim on the same county settled by set-off (motregning, recorded by reporting):
+    # the payment file pays ``amount - set_off_amount``; ``set_off_reference`` names the claims.
+    set_off_amount = models.DecimalField(_("motregnet (kr)"), **AMOUNT, default=Decimal("0"))
+    set_off_reference = models.CharField(_("motregnet mot krav"), max_length=200, blank=True)
 
     objects = PaymentQuerySet.as_manager()
 
@@ -232,6 +236,10 @@ class Payment(models.Model):
         ordering = ["decision", "recorded_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(set_off_amount__gte=0) & Q(set_off_amount__lte=F("amount")),
+                name="payment_set_off_within_amount",
+            ),
             # A payment registered twice (a double click, a retyped voucher) is refused.
             models.UniqueConstraint(fields=["decision", "reference"], name="payment_reference_once"),
             # Attestation and approval by two different people (økonomiregelverket).
@@ -263,6 +271,11 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.amount}"
+
+    @property
+    def net_amount(self) -> Decimal:
+        """What the bank pays the county: the amount less what was set off against a claim."""
+        return self.amount - self.set_off_amount
 
     @property
     def account_formatted(self) -> str:

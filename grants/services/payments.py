@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -162,7 +163,13 @@ def batch_create(*, actor: Actor) -> PaymentBatch:
     """Put every approved payment not yet in a file into a new payment file."""
     _may_handle_files(actor)
     with transaction.atomic():
-        rows = list(Payment.objects.ready_for_file().select_for_update().order_by("pk").values_list("pk", "amount"))
+        rows = list(
+            Payment.objects.ready_for_file()
+            .select_for_update()
+            .annotate(net=F("amount") - F("set_off_amount"))
+            .order_by("pk")
+            .values_list("pk", "net")
+        )
         if not rows:
             raise Refused(_("Ingen godkjente utbetalinger venter på en betalingsfil."))
         now = timezone.now()

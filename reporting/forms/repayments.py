@@ -78,17 +78,17 @@ class RepaymentClaimForm(forms.Form):
 
     def __init__(self, *args, claim: RepaymentClaim, **kwargs):
         super().__init__(*args, **kwargs)
-        self.claim = claim
+        self.notice_amount = claim.notice_amount or claim.amount
         self.fields["amount"].help_text = _(
             "Beløpet i forhåndsvarselet var %(amount)s. Du kan sette det ned etter merknadene, ikke opp."
-        ) % {"amount": kr(claim.amount)}
+        ) % {"amount": kr(self.notice_amount)}
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
-        if amount is not None and amount > self.claim.amount:
+        if amount is not None and amount > self.notice_amount:
             raise forms.ValidationError(
                 _("Beløpet kan ikke være høyere enn i forhåndsvarselet (%(amount)s).")
-                % {"amount": kr(self.claim.amount)}
+                % {"amount": kr(self.notice_amount)}
             )
         if amount is not None and amount <= 0:
             raise forms.ValidationError(_("Beløpet må være større enn 0."))
@@ -106,11 +106,11 @@ class RepaymentRecordForm(forms.Form):
     repaid_on = DateField(label=gettext_lazy("Betalt dato"))
 
     def __init__(self, *args, claim: RepaymentClaim, **kwargs):
-        kwargs.setdefault("initial", {"amount": claim.amount, "repaid_on": timezone.localdate()})
+        kwargs.setdefault("initial", {"amount": claim.outstanding, "repaid_on": timezone.localdate()})
         super().__init__(*args, **kwargs)
-        self.fields["amount"].help_text = _("Registrer når hele kravet (%(amount)s) er betalt inn.") % {
-            "amount": kr(claim.amount)
-        }
+        self.fields["amount"].help_text = _(
+            "Registrer når hele kravet (%(amount)s) er betalt inn. Forsinkelsesrenter regnes ut og føres for seg."
+        ) % {"amount": kr(claim.outstanding)}
 
 
 class RepaymentCancelForm(forms.Form):
@@ -119,3 +119,45 @@ class RepaymentCancelForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
     )
+
+
+class RepaymentSendBackForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Hvorfor sendes kravet tilbake?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )
+
+
+class RepaymentSetOffForm(forms.Form):
+    """Set-off against one of the county's proposed payments (``payments``, chosen by the view)."""
+
+    payment = forms.TypedChoiceField(label=gettext_lazy("Utbetaling"), coerce=int)
+    amount = AmountField(label=gettext_lazy("Beløp som motregnes"))
+
+    def __init__(self, *args, claim: RepaymentClaim, payments, **kwargs):
+        kwargs.setdefault("initial", {"amount": claim.outstanding})
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].choices = [
+            (
+                payment.pk,
+                _("%(reference)s: %(amount)s (søknad %(application)s)")
+                % {
+                    "reference": payment.reference,
+                    "amount": kr(payment.net_amount),
+                    "application": payment.decision.case.application.reference,
+                },
+            )
+            for payment in payments
+        ]
+        self.fields["amount"].help_text = _("Høyst det som står igjen av kravet: %(rest)s.") % {
+            "rest": kr(claim.outstanding)
+        }
+
+
+class RepaymentInterestForm(forms.Form):
+    paid_on = DateField(label=gettext_lazy("Rentene betalt dato"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"paid_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)

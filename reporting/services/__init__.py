@@ -13,11 +13,13 @@ from reporting.services.reminders import reminder_text_change
 from reporting.services.repayments import (
     claimable,
     repaid_before,
+    repayment_approve,
     repayment_cancel,
     repayment_claim,
     repayment_comment,
     repayment_notice,
     repayment_record,
+    repayment_send_back,
 )
 from reporting.services.reports import (
     StaleReport,
@@ -31,6 +33,7 @@ from reporting.services.reports import (
     report_version,
 )
 from reporting.services.review import carry_over_note, carry_over_prefill, report_approve, report_return
+from reporting.services.settlement import repayment_interest_paid, repayment_set_off, set_off_candidates
 
 __all__ = [
     "Refused",
@@ -47,15 +50,20 @@ __all__ = [
     "export_record",
     "reminder_text_change",
     "repaid_before",
+    "repayment_approve",
     "repayment_cancel",
     "repayment_claim",
     "repayment_comment",
     "repayment_notice",
+    "repayment_interest_paid",
     "repayment_record",
+    "repayment_send_back",
+    "repayment_set_off",
     "report_approve",
     "report_return",
     "report_save",
     "report_start",
     "report_submit",
     "report_version",
+    "set_off_candidates",
 ]

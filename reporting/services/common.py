@@ -30,7 +30,7 @@ def lock_report(report_id: int) -> AnnualReport:
 def lock_claim(claim_id: int) -> RepaymentClaim:
     return (
         RepaymentClaim.objects.select_for_update(of=("self",))
-        .select_related("case", "case__application", "case__application__organisation", "decision")
+        .select_related("case", "case__call", "case__application", "case__application__organisation", "decision")
         .get(pk=claim_id)
     )
 

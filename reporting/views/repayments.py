@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from grants.access import get_imdi_decision_for
 from grants.permissions import can_view_cases, can_work_cases
+from grants.services.budget import budget_holders
 from portal import audit
 from portal.audit import Actor
 from portal.files import serve_file
@@ -28,8 +29,11 @@ from reporting.forms.repayments import (
     RepaymentCancelForm,
     RepaymentClaimForm,
     RepaymentCommentForm,
+    RepaymentInterestForm,
     RepaymentNoticeForm,
     RepaymentRecordForm,
+    RepaymentSendBackForm,
+    RepaymentSetOffForm,
 )
 from reporting.models import OPEN_CLAIM_STATES, AnnualReport, RepaymentClaim, earliest_comment_deadline
 
@@ -144,8 +148,31 @@ def _claim_initial(claim: RepaymentClaim) -> dict:
     }
 
 
-def _render_claim(request, claim, *, claim_form=None, record_form=None, cancel_form=None, error="", status=200):
+def _holders(claim: RepaymentClaim) -> list:
+    """Who may approve the proposed claim: budget holders of the scheme whose limit covers it, the
+    proposer left out."""
+    if claim.state != RepaymentClaim.State.CLAIM_PROPOSED:
+        return []
+    return [u for u in budget_holders(claim.case.call.scheme_id, claim.amount) if u.pk != claim.proposed_by_id]
+
+
+def _forms(claim: RepaymentClaim, payments: list, forms: dict) -> dict:
+    """The claim page's forms, each bound to what was posted if it was."""
+    return {
+        "claim_form": forms.get("claim_form")
+        or RepaymentClaimForm(prefix="krav", claim=claim, initial=_claim_initial(claim)),
+        "record_form": forms.get("record_form") or RepaymentRecordForm(prefix="betalt", claim=claim),
+        "cancel_form": forms.get("cancel_form") or RepaymentCancelForm(prefix="frafall"),
+        "send_back_form": forms.get("send_back_form") or RepaymentSendBackForm(prefix="tilbake"),
+        "set_off_form": forms.get("set_off_form")
+        or RepaymentSetOffForm(prefix="motregning", claim=claim, payments=payments),
+        "interest_form": forms.get("interest_form") or RepaymentInterestForm(prefix="renter"),
+    }
+
+
+def _render_claim(request, claim, *, error="", status=200, **forms):
     membership, user = request.membership, request.user
+    payments = list(services.set_off_candidates(claim)) if claim.state == RepaymentClaim.State.CLAIMED else []
     context = {
         "claim": claim,
         "case": claim.case,
@@ -153,12 +180,17 @@ def _render_claim(request, claim, *, claim_form=None, record_form=None, cancel_f
         "decision": claim.decision,
         "work": bool(can_work_cases(membership)),
         "may_claim": permissions.can_claim(membership, user, claim),
+        "may_approve": permissions.can_approve_claim(membership, user, claim),
+        "may_send_back": permissions.can_send_back_claim(membership, user, claim),
         "may_record": permissions.can_record(membership, user, claim),
+        "may_set_off": permissions.can_set_off(membership, user, claim),
+        "may_record_interest": permissions.can_record_interest(membership, user, claim),
         "may_cancel": permissions.can_cancel(membership, user, claim),
+        "holders": _holders(claim),
+        "payments": payments,
+        "set_offs": list(claim.set_offs.select_related("payment", "recorded_by")),
         "ready": claim.ready_to_claim(),
-        "claim_form": claim_form or RepaymentClaimForm(prefix="krav", claim=claim, initial=_claim_initial(claim)),
-        "record_form": record_form or RepaymentRecordForm(prefix="betalt", claim=claim),
-        "cancel_form": cancel_form or RepaymentCancelForm(prefix="frafall"),
+        **_forms(claim, payments, forms),
         "events": _claim_events(claim),
         "error": error,
         "today": timezone.localdate(),
@@ -190,8 +222,82 @@ def repayment_claim_create(request, pk: int):
         return _render_claim(request, claim, claim_form=form, error=str(refused))
     messages.success(
         request,
-        _("Kravet %(reference)s på %(amount)s er sendt. Kravbrevet er lagret, og fylkeskommunen får beskjed.")
+        _("Kravet %(reference)s på %(amount)s er sendt til godkjenning hos en budsjettdisponent.")
         % {"reference": claim.reference, "amount": kr(claim.amount)},
+    )
+    return redirect("repayment_detail", claim.pk)
+
+
+@require_POST
+def repayment_approve(request, pk: int):
+    claim = get_imdi_claim_for(request.membership, pk, write=True)
+    try:
+        claim = services.repayment_approve(actor=Actor.from_request(request), claim_id=claim.pk)
+    except Refused as refused:
+        return _render_claim(request, claim, error=str(refused))
+    messages.success(
+        request,
+        _(
+            "Kravet %(reference)s på %(amount)s er godkjent og sendt. Kravbrevet er lagret, og fylkeskommunen får "
+            "beskjed."
+        )
+        % {"reference": claim.reference, "amount": kr(claim.amount)},
+    )
+    return redirect("repayment_detail", claim.pk)
+
+
+@require_POST
+def repayment_send_back(request, pk: int):
+    claim = get_imdi_claim_for(request.membership, pk, write=True)
+    form = RepaymentSendBackForm(request.POST, prefix="tilbake")
+    if not form.is_valid():
+        return _render_claim(request, claim, send_back_form=form)
+    try:
+        claim = services.repayment_send_back(
+            actor=Actor.from_request(request), claim_id=claim.pk, reason=form.cleaned_data["reason"]
+        )
+    except Refused as refused:
+        return _render_claim(request, claim, send_back_form=form, error=str(refused))
+    messages.success(request, _("Kravet %(reference)s er sendt tilbake.") % {"reference": claim.reference})
+    return redirect("repayment_detail", claim.pk)
+
+
+@require_POST
+def repayment_set_off(request, pk: int):
+    claim = get_imdi_claim_for(request.membership, pk, write=True)
+    payments = list(services.set_off_candidates(claim))
+    form = RepaymentSetOffForm(request.POST, prefix="motregning", claim=claim, payments=payments)
+    if not form.is_valid():
+        return _render_claim(request, claim, set_off_form=form)
+    data = form.cleaned_data
+    try:
+        set_off = services.repayment_set_off(
+            actor=Actor.from_request(request), claim_id=claim.pk, payment_id=data["payment"], amount=data["amount"]
+        )
+    except Refused as refused:
+        return _render_claim(request, claim, set_off_form=form, error=str(refused))
+    messages.success(
+        request,
+        _("%(amount)s er motregnet i utbetalingen %(payment)s.")
+        % {"amount": kr(set_off.amount), "payment": set_off.payment.reference},
+    )
+    return redirect("repayment_detail", claim.pk)
+
+
+@require_POST
+def repayment_interest_paid(request, pk: int):
+    claim = get_imdi_claim_for(request.membership, pk, write=True)
+    form = RepaymentInterestForm(request.POST, prefix="renter")
+    if not form.is_valid():
+        return _render_claim(request, claim, interest_form=form)
+    try:
+        claim = services.repayment_interest_paid(
+            actor=Actor.from_request(request), claim_id=claim.pk, paid_on=form.cleaned_data["paid_on"]
+        )
+    except Refused as refused:
+        return _render_claim(request, claim, interest_form=form, error=str(refused))
+    messages.success(
+        request, _("Forsinkelsesrentene på %(interest)s er registrert som betalt.") % {"interest": kr(claim.interest)}
     )
     return redirect("repayment_detail", claim.pk)
 

@@ -14,9 +14,10 @@ approved it. Aud Revisor (auditor) opens Fylke A's case, downloads the case file
 SHA-256 in the manifest matches the file) and is refused (403) when posting anything; nothing changes.
 
 The repayment: Carl opens Fylke B's paid grant and gives prior notice of a claim of kr 150 000;
-Berit B (Fylke B's director) finds the notice on her dashboard and comments; Carl sends the claim
-(the letter PDF is made at once: its text holds the amount, due date, account number and reference,
-and its SHA-256 is the one on the page) and records the repayment.
+Berit B (Fylke B's director) finds the notice on her dashboard and comments; Carl proposes the claim,
+which Cora Case, a budget holder of the scheme, approves (the letter PDF is made then: its text
+holds the amount, due date, account number and reference, and its SHA-256 is the one on the page),
+and Carl records the repayment.
 
 Every person works in a tab of their own (a browser context each), so nobody logs in twice and no
 authenticator code is waited for. Every page goes through ``ui.visit`` / ``ui.submit`` (axe, console
@@ -368,16 +369,28 @@ def test_repayment_from_prior_notice_to_the_money_repaid(tab, e2e_cast):
     assert "Merknadene er sendt til IMDi." in messages_text(berit)
     assert berit.page.get_by_role("button", name="Send merknadene").count() == 0
 
-    # --- 3. Carl sends the claim; the letter is made at once -------------------------------------------
+    # --- 3. Carl proposes the claim; Cora, a budget holder, approves it and the letter is made ------------
     carl.visit(detail_path)
     assert comment in fact(page, "Merknader fra fylkeskommunen")
-    claim_form = in_section(page, "Send kravet")
+    claim_form = in_section(page, "Send kravet til godkjenning")
     expect(claim_form.get_by_label("Beløp som kreves")).to_have_value("150 000")
     claim_form.get_by_label("Forfallsdato").fill(due.isoformat())
     claim_form.get_by_label("IMDis kontonummer").fill(ACCOUNT_NUMBER)
-    carl.submit(claim_form.get_by_role("button", name="Send kravet"))
+    carl.submit(claim_form.get_by_role("button", name="Send kravet til godkjenning"))
     assert carl.path == detail_path, carl.text()
-    assert f"Kravet {claim.reference} på kr 150 000 er sendt." in messages_text(carl)
+    assert f"Kravet {claim.reference} på kr 150 000 er sendt til godkjenning" in messages_text(carl)
+    assert fact(page, "Status") == "Krav venter på godkjenning"
+    approval = in_section(page, "Godkjenning av budsjettdisponent")
+    assert "Kan godkjenne: Cora Case." in normal(approval.inner_text())
+    assert approval.get_by_role("button", name="Godkjenn og send kravet").count() == 0  # not the proposer
+    cora = logged_in(tab, cast.caseworker2, "caseworker2")
+    cora.visit(detail_path)
+    cora.submit(
+        in_section(cora.page, "Godkjenning av budsjettdisponent").get_by_role("button", name="Godkjenn og send kravet")
+    )
+    assert cora.path == detail_path, cora.text()
+    assert f"Kravet {claim.reference} på kr 150 000 er godkjent og sendt." in messages_text(cora)
+    carl.visit(detail_path)
     assert fact(page, "Status") == "Krav sendt"
     letter_section = in_section(page, "Kravbrevet")
     assert fact(page, "Forfallsdato", within=letter_section) == f"{due:%d.%m.%Y}"

@@ -14,7 +14,7 @@ from grants.models import JournalDocument, JournalEntry
 from reporting.models import AnnualReport, RepaymentClaim
 from reporting.services import repayments, review
 from tests import factories as f
-from tests.reporting.helpers import paid_grant
+from tests.reporting.helpers import paid_grant, send_claim
 from tests.reporting.test_reports import approved_by_both, ready_report
 from tests.reporting.test_review import submitted_report
 
@@ -59,12 +59,7 @@ def test_notice_comment_and_claim_are_journaled_and_the_claim_answers_the_commen
     assert (comment.type, comment.correspondent, comment.access_code) == (E.Type.INCOMING, cast.county_a, "")
 
     time_machine.move_to("2027-03-16 12:00:00+01:00", tick=False)
-    repayments.repayment_claim(
-        actor=f.actor_for(cast.caseworker),
-        claim_id=claim.pk,
-        due_date=dt.date(2027, 4, 30),
-        account_number="76940512340",
-    )
+    send_claim(cast, claim_id=claim.pk, due_date=dt.date(2027, 4, 30), account_number="76940512340")
     claim.refresh_from_db()
     letter = JournalEntry.objects.get(source=f"claim:{claim.pk}")
     assert (letter.type, letter.correspondent, letter.status) == (E.Type.OUTGOING, cast.county_a, E.Status.DISPATCHED)

@@ -6,14 +6,15 @@ import datetime
 
 from grants import services
 from grants.models import Application, Decision
+from reporting.services import repayments
 from tests import factories as f
 from tests.grants.helpers_cases import decided, issued, submitted_case
 from tests.grants.helpers_payments import paid_payment
 
 
-def paid_grant(cast, *, organisation=None, call=None, amount="1000000", multi_year=True) -> Decision:
+def paid_grant(cast, *, organisation=None, call=None, amount="1000000", multi_year=True, paid=None) -> Decision:
     """County A's (or ``organisation``'s) grant of ``amount`` in ``call`` (cast.call): approved,
-    letter issued, accepted by the county's director and paid in full. ``multi_year``: the project
+    letter issued, accepted by the county's director and paid in full (or ``paid``). ``multi_year``: the project
     period runs a year past the call's year (carry-over is for such a project only, R18)."""
     organisation = organisation or cast.county_a
     director = cast.director_a if organisation == cast.county_a else cast.director_b
@@ -23,5 +24,14 @@ def paid_grant(cast, *, organisation=None, call=None, amount="1000000", multi_ye
     decision = decided(cast, case, amount=amount)
     issued(decision)
     services.decision_accept(actor=f.actor_for(director), decision_id=decision.pk)
-    paid_payment(cast, decision, amount, paid_on=datetime.date(2025, 3, 1))
+    paid_payment(cast, decision, paid or amount, paid_on=datetime.date(2025, 3, 1))
     return decision
+
+
+def send_claim(cast, *, claim_id: int, actor=None, approver=None, **fields):
+    """Propose the claim (``actor``, cast.caseworker) and have the other caseworker, a budget holder of
+    the scheme, approve it: the letter is made then. ``fields``: due_date, account_number, amount."""
+    actor = actor or f.actor_for(cast.caseworker)
+    other = cast.caseworker2 if actor.user == cast.caseworker else cast.caseworker
+    repayments.repayment_claim(actor=actor, claim_id=claim_id, **fields)
+    return repayments.repayment_approve(actor=approver or f.actor_for(other), claim_id=claim_id)

@@ -16,6 +16,7 @@ from reporting.models import RepaymentClaim
 from reporting.services import repayments
 from tests import factories as f
 from tests.conftest import login
+from tests.reporting.helpers import send_claim
 from tests.reporting.test_repayments import ACCOUNT, START, approved_with_unused, notice, pdf_text, view_url
 
 pytestmark = pytest.mark.django_db
@@ -75,9 +76,7 @@ def claimed(cast, time_machine, organisation, django_capture_on_commit_callbacks
     claim = notice(cast, decision)
     time_machine.move_to(AFTER_THE_COMMENT_DEADLINE, tick=False)
     with django_capture_on_commit_callbacks(execute=True):
-        repayments.repayment_claim(
-            actor=f.actor_for(cast.caseworker), claim_id=claim.pk, due_date=DUE, account_number=ACCOUNT
-        )
+        send_claim(cast, claim_id=claim.pk, due_date=DUE, account_number=ACCOUNT)
     claim.refresh_from_db()
     return claim
 
@@ -134,9 +133,7 @@ def test_a_claim_answering_the_countys_comments_gives_their_date(
     time_machine.move_to("2027-03-10 10:00:00+01:00", tick=False)
     repayments.repayment_comment(actor=f.actor_for(cast.staff_b), claim_id=claim.pk, comment="Midlene er bundet.")
     time_machine.move_to(AFTER_THE_COMMENT_DEADLINE, tick=False)
-    repayments.repayment_claim(
-        actor=f.actor_for(cast.caseworker), claim_id=claim.pk, due_date=DUE, account_number=ACCOUNT
-    )
+    send_claim(cast, claim_id=claim.pk, due_date=DUE, account_number=ACCOUNT)
     claim.refresh_from_db()
     assert "Deres dato 10.03.2027" in letter_text(claim)
 

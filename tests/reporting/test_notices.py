@@ -20,7 +20,7 @@ from reporting import tasks
 from reporting.models import AnnualReport, RepaymentClaim
 from reporting.services import repayments, review
 from tests import factories as f
-from tests.reporting.helpers import paid_grant
+from tests.reporting.helpers import paid_grant, send_claim
 from tests.reporting.test_review import submitted_report
 
 pytestmark = pytest.mark.django_db
@@ -228,8 +228,8 @@ def test_a_recorded_repayment_is_emailed_once_to_the_county_in_nynorsk(cast, dja
     decision = approved_grant(cast)
     claim = noticed(cast, decision)
     repayments.repayment_comment(actor=f.actor_for(cast.staff_a), claim_id=claim.pk, comment="Vi betaler.")
-    repayments.repayment_claim(
-        actor=f.actor_for(cast.caseworker),
+    send_claim(
+        cast,
         claim_id=claim.pk,
         due_date=timezone.localdate() + dt.timedelta(days=30),
         account_number=ACCOUNT,

@@ -23,7 +23,7 @@ from reporting.models import AnnualReport, RepaymentClaim
 from reporting.services import repayments, review
 from tests import factories as f
 from tests.conftest import assert_constant_queries, login
-from tests.reporting.helpers import paid_grant
+from tests.reporting.helpers import paid_grant, send_claim
 from tests.reporting.test_review import bulk_grants, submitted_report
 
 pytestmark = pytest.mark.django_db
@@ -106,8 +106,9 @@ def comment_on_the_last_day(client, cast, claim, time_machine) -> None:
     assert claim.commented_by == cast.staff_a
 
 
-def send_a_lower_claim_with_its_letter(client, cast, claim, django_capture_on_commit_callbacks) -> bytes:
-    """IMDi lowers the amount after the comments and sends the claim: the letter is made now."""
+def propose_a_lower_claim(client, cast, claim, django_capture_on_commit_callbacks) -> None:
+    """Carl lowers the amount after the comments and proposes the claim: no letter goes yet, and the
+    page names the budget holder who may approve it (Cora, not Carl)."""
     login(client, cast.caseworker)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -117,7 +118,25 @@ def send_a_lower_claim_with_its_letter(client, cast, claim, django_capture_on_co
         )
     assert response.status_code == 302
     claim.refresh_from_db()
+    assert claim.state == RepaymentClaim.State.CLAIM_PROPOSED
+    assert (claim.proposed_by, claim.letter.name, claim.claimed_at) == (cast.caseworker, "", None)
+    assert mail.outbox == []
+    page = flat(client.get(reverse("repayment_detail", args=[claim.pk])).content.decode())
+    assert "Krav venter på godkjenning" in page and "Kan godkjenne: Cora Case." in page
+    assert "Du foreslo kravet. En annen budsjettdisponent må godkjenne det." in page
+    assert reverse("repayment_approve", args=[claim.pk]) not in page
+
+
+def send_a_lower_claim_with_its_letter(client, cast, claim, django_capture_on_commit_callbacks) -> bytes:
+    """Cora, a budget holder of the scheme, approves the claim: the letter is made now."""
+    propose_a_lower_claim(client, cast, claim, django_capture_on_commit_callbacks)
+    login(client, cast.caseworker2)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("repayment_approve", args=[claim.pk]))
+    assert response.status_code == 302
+    claim.refresh_from_db()
     assert claim.state == RepaymentClaim.State.CLAIMED
+    assert (claim.claimed_by, claim.approved_by) == (cast.caseworker, cast.caseworker2)
     assert (claim.amount, claim.due_date, claim.account_number) == (Decimal("150000.00"), dt.date(2027, 4, 30), ACCOUNT)
     assert claim.letter_status == RepaymentClaim.LetterStatus.ISSUED
     with claim.letter.open("rb") as stored:
@@ -130,6 +149,7 @@ def send_a_lower_claim_with_its_letter(client, cast, claim, django_capture_on_co
     assert ACCOUNT in text
     assert "01.03.2027" in text  # the date of the prior notice
     assert "kr 200 000" in text  # the amount in the notice, lowered
+    assert "Carl Case" in text and "Cora Case" in text  # proposed by one, approved by the other
     # The notice is good administrative practice, not forvaltningsloven § 16 (the claim is no enkeltvedtak).
     assert "god forvaltningsskikk" in text and "§ 16" not in text
     assert claim.letter_notified_at is not None
@@ -180,6 +200,7 @@ def test_notice_comments_claim_letter_and_repayment(client, cast, time_machine, 
     assert actions == [
         "repayment.notice_sent",
         "repayment.commented",
+        "repayment.claim_proposed",
         "repayment.claimed",
         "repayment.recorded",
     ]
@@ -199,9 +220,7 @@ def test_a_comment_after_the_deadline_is_refused_and_the_letter_says_none_came(c
     claim.refresh_from_db()
     assert claim.commented_at is None and claim.county_comment == ""
 
-    repayments.repayment_claim(
-        actor=f.actor_for(cast.caseworker), claim_id=claim.pk, due_date=dt.date(2027, 4, 30), account_number=ACCOUNT
-    )
+    send_claim(cast, claim_id=claim.pk, due_date=dt.date(2027, 4, 30), account_number=ACCOUNT)
     claim.refresh_from_db()
     with claim.letter.open("rb") as stored:
         text = pdf_text(stored.read())
@@ -249,15 +268,15 @@ def test_a_failed_letter_saves_nothing_and_the_caseworker_is_told(client, cast, 
         raise OSError("font missing")
 
     monkeypatch.setattr(letters, "claim_letter_pdf", broken)
-    login(client, cast.caseworker)
-    response = client.post(
-        reverse("repayment_claim_create", args=[claim.pk]),
-        {"krav-amount": "200 000", "krav-due_date": "2027-04-30", "krav-account_number": ACCOUNT},
+    repayments.repayment_claim(
+        actor=f.actor_for(cast.caseworker), claim_id=claim.pk, due_date=dt.date(2027, 4, 30), account_number=ACCOUNT
     )
+    login(client, cast.caseworker2)
+    response = client.post(reverse("repayment_approve", args=[claim.pk]))
     assert response.status_code == 200
     assert "Kravbrevet kunne ikke lages" in response.content.decode()
     claim.refresh_from_db()
-    assert claim.state == RepaymentClaim.State.NOTICE
+    assert claim.state == RepaymentClaim.State.CLAIM_PROPOSED
     assert (claim.letter.name, claim.letter_sha256, claim.claimed_at) == ("", "", None)
     assert not AuditEvent.objects.filter(action="repayment.claimed").exists()
 
@@ -359,9 +378,7 @@ def test_another_county_gets_404_on_the_claim_and_its_letter(client, cast, time_
     time_machine.move_to(START, tick=False)
     claim = notice(cast, decision)
     time_machine.move_to("2027-03-16 09:00:00+01:00", tick=False)
-    repayments.repayment_claim(
-        actor=f.actor_for(cast.caseworker), claim_id=claim.pk, due_date=dt.date(2027, 4, 30), account_number=ACCOUNT
-    )
+    send_claim(cast, claim_id=claim.pk, due_date=dt.date(2027, 4, 30), account_number=ACCOUNT)
     login(client, cast.staff_b)
     assert client.get(view_url(claim)).status_code == 404
     assert client.post(view_url(claim), {"comment": "Hei"}).status_code == 404
@@ -395,6 +412,8 @@ def test_who_may_read_and_act_on_a_claim(client, cast, login_as, role, imdi_get,
     assert client.post(reverse("repayment_claim_create", args=[claim.pk]), {}).status_code == imdi_post
     assert client.post(reverse("repayment_record", args=[claim.pk]), {}).status_code == imdi_post
     assert client.post(reverse("repayment_cancel", args=[claim.pk]), {}).status_code == imdi_post
+    for name in ("repayment_approve", "repayment_send_back", "repayment_set_off", "repayment_interest_paid"):
+        assert client.post(reverse(name, args=[claim.pk]), {}).status_code == imdi_post
     assert client.get(view_url(claim)).status_code == county_get
     assert client.post(view_url(claim), {}).status_code == county_post
     claim.refresh_from_db()

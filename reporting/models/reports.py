@@ -1,10 +1,9 @@
-"""What follows a paid grant (R18–R23): the annual report and accounts, their approval by two
-people in the county and IMDi's assessment, the carry-over of unused funds, repayment claims,
-reminders, and the exports made in the background.
+"""The annual report and accounts (R20–R22), their approval by two people in the county and IMDi's
+assessment, the carry-over of unused funds, reminders, and the exports made in the background.
 
-Money is guarded by the database as well as by the services: amounts are never negative, a
-repayment never records more than was claimed, one carry-over per county, scheme and year, one
-open claim per decision, and the two approvals of the accounts are by two different people.
+Money is guarded by the database as well as by the services: amounts are never negative, one
+carry-over per county, scheme and year, and the two approvals of the accounts are by two different
+people. Repayment claims are in ``reporting.models.claims``.
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Sum
-from django.utils import timezone
+from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import Application, Call, Case, CostCategory, Decision
@@ -32,28 +30,23 @@ USER = settings.AUTH_USER_MODEL
 TEXT_FIELDS = ("cooperation_model", "cooperation_development", "activities", "use_of_grant")
 RESULT_FIELDS = ("participants_started", "participants_completed", "participants_certified", "participants_employed")
 SECTIONS = ("report", "results", "accounts")
-# The county gets at least this long to comment on a prior notice (a real chance to answer).
-MIN_COMMENT_DAYS = 14
 
 
 # Accounts documents may also be spreadsheets; exports are CSV or XLSX.
 EXTENSIONS = UPLOAD_EXTENSIONS | {"xlsx", "ods", "csv"}
 
 
-def _private(prefix: str, filename: str) -> str:
+def private_upload(prefix: str, filename: str) -> str:
+    """A generated name under ``prefix`` for an uploaded file of reporting's (reports, claims, exports)."""
     return private_name(prefix, filename, EXTENSIONS)
 
 
 def report_upload_to(instance, filename: str) -> str:
-    return _private("rapporter", filename)
-
-
-def claim_letter_upload_to(instance, filename: str) -> str:
-    return _private("krav", filename)
+    return private_upload("rapporter", filename)
 
 
 def export_upload_to(instance, filename: str) -> str:
-    return _private("eksport", filename)
+    return private_upload("eksport", filename)
 
 
 class AnnualReport(models.Model):
@@ -261,118 +254,6 @@ class CarryOver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.to_year}: {self.amount}"
-
-
-class RepaymentClaim(models.Model):
-    """A claim that the county repays unused or misused funds (R19): prior notice with a deadline
-    for comments (good administrative practice), then the claim letter, then the repayment recorded."""
-
-    class State(models.TextChoices):
-        NOTICE = "notice", _("Forhåndsvarsel sendt")
-        CLAIMED = "claimed", _("Krav sendt")
-        REPAID = "repaid", _("Tilbakebetalt")
-        CANCELLED = "cancelled", _("Frafalt")
-
-    class Reason(models.TextChoices):
-        UNUSED = "unused", _("Ubrukte midler")
-        NOT_FOR_PURPOSE = "not_for_purpose", _("Ikke brukt etter formålet")
-
-    class LetterStatus(models.TextChoices):
-        NONE = "", _("Ikke laget")
-        ISSUED = "issued", _("Sendt")
-        FAILED = "failed", _("Feilet")
-
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="repayment_claims")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="repayment_claims")
-    report = models.ForeignKey(
-        AnnualReport, on_delete=models.PROTECT, null=True, blank=True, related_name="repayment_claims"
-    )
-    state = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.NOTICE)
-    reason = models.CharField(_("grunnlag"), max_length=20, choices=Reason.choices)
-    amount = models.DecimalField(_("beløp (kr)"), **AMOUNT)
-    explanation = text_field(_("begrunnelse"))
-    reference = models.CharField(_("vår referanse"), max_length=40)
-    # Prior notice (good administrative practice; a claim is not an enkeltvedtak)
-    notice_sent_at = models.DateTimeField(_("forhåndsvarsel sendt"))
-    notice_sent_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    comment_deadline = models.DateField(_("frist for merknader"))
-    notice_notified_at = models.DateTimeField(_("fylkeskommunen varslet om forhåndsvarselet"), null=True, blank=True)
-    county_comment = text_field(_("fylkeskommunens merknader"), blank=True)
-    commented_at = models.DateTimeField(_("merknader mottatt"), null=True, blank=True)
-    commented_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    comment_notified_at = models.DateTimeField(_("IMDi varslet om merknadene"), null=True, blank=True)
-    # The claim and its letter
-    claimed_at = models.DateTimeField(_("krav sendt"), null=True, blank=True)
-    claimed_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    due_date = models.DateField(_("forfallsdato"), null=True, blank=True)
-    account_number = models.CharField(_("kontonummer"), max_length=20, blank=True)
-    language = models.CharField(_("målform"), max_length=2, blank=True)
-    letter = models.FileField(_("kravbrev"), upload_to=claim_letter_upload_to, max_length=200, blank=True)
-    letter_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
-    letter_status = models.CharField(
-        _("status for brevet"), max_length=10, choices=LetterStatus.choices, default="", blank=True
-    )
-    letter_notified_at = models.DateTimeField(_("fylkeskommunen varslet"), null=True, blank=True)
-    # The repayment
-    repaid_amount = models.DecimalField(_("tilbakebetalt (kr)"), **AMOUNT, default=ZERO)
-    repaid_on = models.DateField(_("betalt dato"), null=True, blank=True)
-    repaid_recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    repaid_recorded_at = models.DateTimeField(_("registrert"), null=True, blank=True)
-    repaid_notified_at = models.DateTimeField(_("fylkeskommunen varslet om tilbakebetalingen"), null=True, blank=True)
-    cancelled_reason = text_field(_("hvorfor kravet ble frafalt"), blank=True)
-
-    class Meta:
-        verbose_name = _("krav om tilbakebetaling")
-        verbose_name_plural = _("krav om tilbakebetaling")
-        ordering = ["-notice_sent_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(repaid_amount__gte=0) & Q(repaid_amount__lte=F("amount")),
-                name="repayment_repaid_le_claimed",
-            ),
-            models.CheckConstraint(
-                condition=~Q(state__in=["claimed", "repaid"]) | Q(claimed_at__isnull=False, due_date__isnull=False),
-                name="repayment_claim_has_due_date",
-            ),
-            models.CheckConstraint(
-                condition=~Q(state="repaid") | Q(repaid_on__isnull=False, repaid_amount=F("amount")),
-                name="repayment_repaid_in_full",
-            ),
-            models.UniqueConstraint(
-                fields=["decision"],
-                condition=Q(state__in=["notice", "claimed"]),
-                name="repayment_one_open_per_decision",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["due_date"], condition=Q(state="claimed"), name="repayment_due"),
-        ]
-
-    def __str__(self) -> str:
-        return _("Krav om tilbakebetaling %(reference)s") % {"reference": self.reference}
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_CLAIM_STATES
-
-    def comments_open(self, today: dt.date | None = None) -> bool:
-        """The county may comment while the notice stands, until the deadline (inclusive, Oslo
-        time), once."""
-        today = today or timezone.localdate()
-        return self.state == self.State.NOTICE and self.commented_at is None and today <= self.comment_deadline
-
-    def ready_to_claim(self, today: dt.date | None = None) -> bool:
-        """The notice has had its answer: the county commented, or the deadline passed."""
-        today = today or timezone.localdate()
-        return self.state == self.State.NOTICE and (self.commented_at is not None or today > self.comment_deadline)
-
-
-OPEN_CLAIM_STATES = (RepaymentClaim.State.NOTICE, RepaymentClaim.State.CLAIMED)
-
-
-def earliest_comment_deadline(today: dt.date | None = None) -> dt.date:
-    return (today or timezone.localdate()) + dt.timedelta(days=MIN_COMMENT_DAYS)
 
 
 class ReminderKind(models.TextChoices):

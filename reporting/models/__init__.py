@@ -1,0 +1,59 @@
+"""What follows a paid grant (R18–R23): the annual report and accounts, their approval by two
+people in the county and IMDi's assessment, the carry-over of unused funds, reminders and exports
+(``reports``), and repayment claims with their interest and set-offs (``claims``)."""
+
+from reporting.models.claims import (
+    MIN_COMMENT_DAYS,
+    OPEN_CLAIM_STATES,
+    LateInterestRate,
+    RepaymentClaim,
+    SetOff,
+    claim_letter_upload_to,
+    earliest_comment_deadline,
+)
+from reporting.models.reports import (
+    EXTENSIONS,
+    RESULT_FIELDS,
+    SECTIONS,
+    TEXT_FIELDS,
+    AccountLine,
+    AccountsApproval,
+    AnnualReport,
+    CarryOver,
+    ExportJob,
+    Reminder,
+    ReminderKind,
+    ReminderText,
+    ReportAttachment,
+    accepted_grants,
+    export_upload_to,
+    overdue_reports,
+    report_upload_to,
+)
+
+__all__ = [
+    "EXTENSIONS",
+    "MIN_COMMENT_DAYS",
+    "OPEN_CLAIM_STATES",
+    "RESULT_FIELDS",
+    "SECTIONS",
+    "TEXT_FIELDS",
+    "AccountLine",
+    "AccountsApproval",
+    "AnnualReport",
+    "CarryOver",
+    "ExportJob",
+    "LateInterestRate",
+    "Reminder",
+    "ReminderKind",
+    "ReminderText",
+    "RepaymentClaim",
+    "ReportAttachment",
+    "SetOff",
+    "accepted_grants",
+    "claim_letter_upload_to",
+    "earliest_comment_deadline",
+    "export_upload_to",
+    "overdue_reports",
+    "report_upload_to",
+]
