@@ -19,9 +19,10 @@ from bench.prepare import load_demo, parse_args
 TINY = ["--counties", "1", "--staff", "2", "--calls", "5", "--events", "30", "--delegations", "4"]
 TINY += ["--applications", "60", "--per-call", "50"]
 
-# The queries of one warm request of each page, as `make bench` counts them, on the tiny data set (the
-# session is not written: the idle clock, portal/idle.py; the anonymous call pages come from the cache); the list pages run as many with 50 rows
-# (tests/test_query_counts.py). A page that needs more is a regression the bench would show; a page
+# The queries of one warm request of each page, as `make bench` counts them, on the tiny data set
+# (the session is not written: the idle clock, portal/idle.py; the anonymous call pages come from
+# the cache); the list pages run as many with 50 rows (tests/test_query_counts.py). A page that
+# needs more is a regression the bench would show; a page
 # made cheaper lowers its figure here (the failure lists the new counts, ready to paste).
 EXPECTED_QUERIES = {
     ("call list", "anonymous"): 0,
