@@ -112,6 +112,16 @@ def county_decisions(request):
         Decision.objects.in_force()
         .filter(case__application__organisation=request.membership.organisation)
         .select_related("case__application__call")
+        # Not the decision's or the call's long texts: what the panel shows.
+        .only(
+            "kind",
+            "amount",
+            "accepted_at",
+            "case__application_id",
+            "case__application__call__title",
+            "case__application__call__title_nb",
+            "case__application__call__title_nn",
+        )
         .order_by("-approved_at")[:20]
     )
     return {"decisions": decisions}

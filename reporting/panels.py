@@ -20,6 +20,17 @@ from reporting.models import (
     overdue_reports,
 )
 
+# What the county's panels show of a call and a decision: not their long texts (issue 16: the rows
+# were read whole, several kilobytes each).
+CALL_TITLE = ("id", "title", "title_nb", "title_nn")
+DECISION_COLUMNS = (
+    "kind",
+    "amount",
+    "accepted_at",
+    "case__application_id",
+    *(f"case__application__call__{name}" for name in CALL_TITLE),
+)
+
 
 @register(Role.COUNTY_STAFF, Role.COUNTY_DIRECTOR, template="reporting/panels/county_reports.html", order=8)
 def county_reports(request):
@@ -33,12 +44,21 @@ def county_reports(request):
         .filter(case__application__organisation_id=organisation_id)
         .filter(~Exists(done))
         .select_related("case__application__call", "annual_report")
+        .only(*DECISION_COLUMNS, "report_deadline", "annual_report__state", "annual_report__decision_id")
         .order_by("report_deadline", "id")[:20]
     )
     sent = list(
         AnnualReport.objects.filter(application__organisation_id=organisation_id)
         .filter(Q(state=AnnualReport.State.SUBMITTED) | Q(state=AnnualReport.State.APPROVED))
         .select_related("application__call")
+        .only(
+            "state",
+            "submitted_at",
+            "is_late",
+            "decision_id",
+            "application_id",
+            *(f"application__call__{name}" for name in CALL_TITLE),
+        )
         .order_by("-submitted_at", "id")[:20]
     )
     return {"due": due, "sent": sent, "now": timezone.now()}
@@ -52,6 +72,17 @@ def county_claims(request):
             case__application__organisation_id=request.membership.organisation_id, state__in=OPEN_CLAIM_STATES
         )
         .select_related("case__application__call")
+        .only(
+            "state",
+            "reference",
+            "amount",
+            "comment_deadline",
+            "commented_at",
+            "due_date",
+            "notice_sent_at",
+            "case__application_id",
+            *(f"case__application__call__{name}" for name in CALL_TITLE),
+        )
         .order_by("notice_sent_at", "id")[:20]
     )
     return {"claims": claims, "today": timezone.localdate()}
