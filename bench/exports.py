@@ -73,7 +73,7 @@ def build_call():
     owner = Organisation.objects.create(
         kind=Organisation.Kind.DIRECTORATE,
         name=f"IMDi (eksport {stamp})",
-        orgnr=orgnr_for(95_000_000 + int(stamp[-6:])),
+        orgnr=orgnr_for(99_000_000 + int(stamp[-6:])),  # after every other bench range (93…97)
         letter_email="post@imdi.bench",
     )
     user = User.objects.create(email=f"eksport-{stamp}@imdi.bench", full_name="Eva Eksport")
@@ -111,7 +111,7 @@ def _submitted_applications(call: Call, user: User, stamp: str, now: dt.datetime
         Organisation(
             kind=Organisation.Kind.COUNTY,
             name=f"Eksportfylke {n:03d} {stamp}",
-            orgnr=orgnr_for(94_000_000 + n * 1000 + int(stamp[-3:])),
+            orgnr=orgnr_for(98_000_000 + n * 1000 + int(stamp[-3:])),  # not the applicants (94…)
             letter_email=f"post{n}@county.bench",
         )
         for n in range(APPLICATIONS)

@@ -76,17 +76,37 @@ def submitted_applications(request):
     return {"applications": applications}
 
 
+ORGANISATION_NAME = (
+    "application__organisation__name",
+    "application__organisation__name_nb",
+    "application__organisation__name_nn",
+)
+
+
 @register(Role.CASEWORKER, Role.ADMIN, Role.AUDITOR, template="grants/panels/casework.html", order=15)
 def casework_overview(request):
     """What waits for IMDi: the caseworker's own cases, proposals for another caseworker to approve,
     letters that failed, and payments due."""
     user = request.user
     open_states = [Case.State.ASSIGNED, Case.State.ASSESSING, Case.State.ASSESSED]
-    cases = Case.objects.select_related("application", "application__organisation", "call")
-    mine = cases.filter(assigned_to=user, state__in=open_states).order_by("application__submitted_at")[:20]
+    # Only what the panel shows: not the applications' sections nor the decisions' texts.
+    mine = (
+        Case.objects.filter(assigned_to=user, state__in=open_states)
+        .select_related("application__organisation")
+        .only("state", "application__reference", *ORGANISATION_NAME)
+        .order_by("application__submitted_at")[:20]
+    )
     proposals = list(
         Decision.objects.filter(state=Decision.State.PROPOSED)
         .select_related("case__application__organisation", "case__call", "proposed_by")
+        .only(
+            "kind",
+            "state",
+            "amount",
+            "proposed_by__full_name",
+            "case__call__scheme_id",
+            *(f"case__{name}" for name in ORGANISATION_NAME),
+        )
         .order_by("proposed_at")[:20]
     )
     # A grant commits money: it waits for a budget holder of the scheme whose limit covers it.

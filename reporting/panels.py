@@ -95,9 +95,22 @@ def imdi_followup(request):
     today = timezone.localdate()
     waiting = AnnualReport.objects.filter(state=AnnualReport.State.SUBMITTED)
     reports = list(
-        waiting.select_related("application__organisation", "application__call").order_by("submitted_at", "id")[:10]
+        waiting.select_related("application__organisation", "application__call")
+        .only(
+            "submitted_at",
+            *(f"application__call__{name}" for name in CALL_TITLE),
+            *(f"application__organisation__{name}" for name in ("name", "name_nb", "name_nn")),
+        )
+        .order_by("submitted_at", "id")[:10]
     )
-    claims = RepaymentClaim.objects.select_related("case__application__organisation")
+    claims = RepaymentClaim.objects.select_related("case__application__organisation").only(
+        "state",
+        "reference",
+        "amount",
+        "due_date",
+        "comment_deadline",
+        *(f"case__application__organisation__{name}" for name in ("name", "name_nb", "name_nn")),
+    )
     due = list(claims.filter(state=RepaymentClaim.State.CLAIMED).order_by("due_date", "id")[:10])
     ready = list(
         claims.filter(state=RepaymentClaim.State.NOTICE)
