@@ -14,12 +14,16 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Oppfølging: rapporter og regnskap")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from grants.multi_year import PREVIOUS_UNUSED
         from grants.services import APPLICATION_PREFILLS
         from reporting import notices, panels, tasks, workflows  # noqa: F401  (register the digest, panels, tasks, tables, actions)
+        from reporting.db_triggers import ensure_sqlite_triggers
         from reporting.services.review import carry_over_prefill, previous_unused
 
         if carry_over_prefill not in APPLICATION_PREFILLS:
             APPLICATION_PREFILLS.append(carry_over_prefill)
         if previous_unused not in PREVIOUS_UNUSED:
             PREVIOUS_UNUSED.append(previous_unused)
+        post_migrate.connect(ensure_sqlite_triggers, sender=self, dispatch_uid="reporting_sqlite_triggers")

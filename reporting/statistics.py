@@ -60,7 +60,7 @@ def _sum_of(queryset, group: str, column: str):
 def used_expression():
     """What one annual report used of IMDi's money: ``min(paid + carried_in, max(0, spent -
     other_income))``, the same as ``paid + carried_in - AnnualReport.unused()``."""
-    spent = _sum_of(AccountLine.objects.filter(report=OuterRef("pk")), "report", "spent")
+    spent = F("spent_total")  # kept by the database (reporting.db_triggers), not summed per report
     from_imdi = F("decision__paid") + F("carried_in")
     return Least(from_imdi, Greatest(Value(ZERO), spent - F("other_income"), output_field=MONEY), output_field=MONEY)
 

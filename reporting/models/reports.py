@@ -80,6 +80,9 @@ class AnnualReport(models.Model):
     # The accounts (R21): income besides the grant, the lines per category (AccountLine), the document
     carried_in = models.DecimalField(_("overført fra i fjor (kr)"), **AMOUNT, default=ZERO)
     other_income = models.DecimalField(_("andre inntekter i prosjektet (kr)"), **AMOUNT, default=ZERO)
+    # The sum of the account lines' ``spent``, kept by the database (reporting.db_triggers): the
+    # statistics read it rather than summing every report's lines.
+    spent_total = models.DecimalField(_("regnskap i alt (kr)"), **AMOUNT, default=ZERO, editable=False)
     accounts_file = models.FileField(_("regnskapet"), upload_to=report_upload_to, max_length=200, blank=True)
     accounts_file_name = models.CharField(_("filnavn"), max_length=255, blank=True)
     accounts_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
@@ -127,6 +130,15 @@ class AnnualReport(models.Model):
 
     def __str__(self) -> str:
         return _("Årsrapport for %(case)s") % {"case": self.application}
+
+    def save(self, *args, **kwargs):
+        """``spent_total`` is the database's to keep (reporting.db_triggers): a save of a report read
+        before its lines changed must not write back the old total."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "spent_total"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_editable(self) -> bool:
