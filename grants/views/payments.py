@@ -124,11 +124,30 @@ def payments_due(request):
     not paid in full (the accepted ones first, the longest waiting at the top)."""
     membership = request.membership
     permissions.can_view_cases(membership).or_403()
+    order = (F("accepted_at").asc(nulls_last=True), "approved_at", "pk")
+    # The page's decisions first, by the partial index decision_payment_due: PostgreSQL cannot tell
+    # how few grants are unpaid (``paid < amount``) and, asked for everything at once, read every
+    # case and application to join them.
+    due = Decision.objects.payments_due().order_by(*order).values("pk")[:LIST_SIZE]
     decisions = list(
-        Decision.objects.payments_due()
+        Decision.objects.filter(pk__in=due)
         .select_related("case", "case__application", "case__application__organisation", "case__call")
+        # What the list shows, not the decisions', applications' and calls' long texts.
+        .only(
+            "amount",
+            "paid",
+            "accepted_at",
+            "approved_at",
+            "case__application__reference",
+            "case__application__organisation__name",
+            "case__application__organisation__name_nb",
+            "case__application__organisation__name_nn",
+            "case__call__title",
+            "case__call__title_nb",
+            "case__call__title_nn",
+        )
         .annotate(committed=Sum("payments__amount", filter=~Q(payments__state=Payment.State.REJECTED), default=ZERO))
-        .order_by(F("accepted_at").asc(nulls_last=True), "approved_at", "pk")[:LIST_SIZE]
+        .order_by(*order)
     )
     waiting = list(
         Payment.objects.filter(state__in=[Payment.State.PROPOSED, Payment.State.ATTESTED])
