@@ -112,6 +112,8 @@ def imdi_followup(request):
         *(f"case__application__organisation__{name}" for name in ("name", "name_nb", "name_nn")),
     )
     due = list(claims.filter(state=RepaymentClaim.State.CLAIMED).order_by("due_date", "id")[:10])
+    # Claims a caseworker proposed: a budget holder (not the proposer) approves them before the letter goes.
+    to_approve = list(claims.filter(state=RepaymentClaim.State.CLAIM_PROPOSED).order_by("proposed_at", "id")[:10])
     ready = list(
         claims.filter(state=RepaymentClaim.State.NOTICE)
         .filter(Q(comment_deadline__lt=today) | Q(commented_at__isnull=False))
@@ -122,6 +124,7 @@ def imdi_followup(request):
         "waiting": waiting.count(),
         "due": due,
         "ready": ready,
+        "to_approve": to_approve,
         "overdue": overdue_reports(timezone.now()).count(),
         "today": today,
     }

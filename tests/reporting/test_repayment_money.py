@@ -107,6 +107,18 @@ def test_the_proposer_and_a_caseworker_without_a_high_enough_limit_cannot_approv
     assert claim.letter_status == RepaymentClaim.LetterStatus.ISSUED
 
 
+def test_a_proposed_claim_waits_on_imdis_dashboard_until_approved(client, cast, time_machine):
+    claim = claim_ready(cast, time_machine)
+    propose(cast, claim)
+    login(client, cast.caseworker2)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Krav som venter på godkjenning av budsjettdisponent" in html
+    assert reverse("repayment_detail", args=[claim.pk]) in html
+    repayments.repayment_approve(actor=f.actor_for(cast.caseworker2), claim_id=claim.pk)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert "Krav som venter på godkjenning av budsjettdisponent" not in html
+
+
 def test_the_budget_holder_sends_the_claim_back_with_a_reason(client, cast, time_machine):
     claim = claim_ready(cast, time_machine)
     propose(cast, claim)
