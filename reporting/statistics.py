@@ -185,10 +185,13 @@ def call_statistics(call: Call) -> CallStatistics:
     )
 
 
+PAYMENT_ROWS = 500  # the page lists this many at most; the export "payments" has every one
+
+
 def payment_rows(call: Call) -> list[Payment]:
-    """Every payment of the call's grants with its money controls (økonomiregelverket): who proposed
-    and attested it, the budget holder who approved it, the payment file it went in and when it
-    was paid. One query."""
+    """The payments of the call's grants with their money controls (økonomiregelverket): who proposed
+    and attested each, the budget holder who approved it, the payment file it went in and when it
+    was paid. One query; the first ``PAYMENT_ROWS`` and one more, to tell that there are more."""
     return list(
         Payment.objects.filter(decision__case__call=call)
         .select_related("decision__case__application__organisation", "recorded_by", "attested_by", "approved_by")
@@ -208,7 +211,7 @@ def payment_rows(call: Call) -> list[Payment]:
             "approved_by__full_name",
             "batch__message_id",
         )
-        .order_by("decision__case__application__organisation__name", "recorded_at", "pk")
+        .order_by("decision__case__application__organisation__name", "recorded_at", "pk")[: PAYMENT_ROWS + 1]
     )
 
 

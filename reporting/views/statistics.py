@@ -135,5 +135,7 @@ def statistics_call(request, pk: int):
         "charts": {**_money_charts(stats, totals), **_other_charts(stats)},
         "case_total": sum(s.count for s in stats.case_states),
         "application_total": sum(s.count for s in stats.application_states),
+        "payments": stats.payments[: statistics.PAYMENT_ROWS],
+        "more_payments": len(stats.payments) > statistics.PAYMENT_ROWS,
     }
     return render(request, "reporting/statistics/call.html", context)

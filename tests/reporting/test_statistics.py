@@ -15,6 +15,7 @@ from django.utils import timezone
 from grants import services
 from grants.models import Application, BudgetLine, Case, Decision, DecisionLine, Payment
 from portal.formats import NBSP
+from reporting import statistics
 from reporting.models import AccountLine, AnnualReport, CarryOver, RepaymentClaim
 from tests import factories as f
 from tests.conftest import assert_constant_queries
@@ -340,6 +341,15 @@ def test_a_payment_not_yet_approved_shows_no_approver_nor_file(client, login_as,
     tables = page(client, reverse("statistics_call", args=[cast.call.pk]))
     row = tables.rows[f"payment-{payment.pk}"]
     assert (row["state"], row["attested_by"], row["approved_by"], row["payment_file"]) == ("Foreslått", "–", "–", "–")
+
+
+def test_a_call_with_more_payments_than_the_page_lists_links_to_the_export(client, login_as, cast, money, monkeypatch):
+    monkeypatch.setattr(statistics, "PAYMENT_ROWS", 1)
+    login_as("caseworker")
+    html = client.get(reverse("statistics_call", args=[cast.call.pk])).content.decode()
+    assert len(Tables(html).rows.keys() & {f"payment-{p.pk}" for p in Payment.objects.all()}) == 1
+    assert "Siden viser de første 1 utbetalingene." in html
+    assert reverse("export_csv", args=[cast.call.pk, "payments"]) in html
 
 
 # --- Query counts -----------------------------------------------------------------------------
