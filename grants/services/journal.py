@@ -31,6 +31,7 @@ from grants.archive.registry import (
     Type,
     case_folder_open,
     case_journal,
+    journal_day,
     journal_issued,
     journal_register,
 )
@@ -116,7 +117,7 @@ def journal_letter(*, decision) -> JournalEntry:
         type=Type.OUTGOING,
         title=str(letter_title(decision)),
         party=Party.of(case.application.organisation),
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
         caseworker=decision.proposed_by,
         replies_to=[f"submission:{pk}" for pk in submissions],
     )
@@ -156,7 +157,7 @@ def journal_appeal_letter(*, appeal, kind: str, written_by: User) -> JournalEntr
         type=Type.OUTGOING,
         title=str(APPEAL_LETTER_TITLES[kind]),
         party=party,
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
         caseworker=written_by,
         replies_to=[f"appeal:{appeal.pk}"],
     )
@@ -175,7 +176,7 @@ def journal_incoming(
         type=Type.INCOMING,
         title=title,
         party=Party.of(case.application.organisation),
-        document_date=dated or timezone.localdate(),
+        document_date=dated or journal_day(),
         documents=documents,
     )
 
@@ -191,7 +192,7 @@ def journal_outgoing(
         type=Type.OUTGOING,
         title=title,
         party=Party.of(case.application.organisation),
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
         caseworker=caseworker,
         replies_to=replies_to,
     )
@@ -315,7 +316,7 @@ def access_request_register(*, entry_id: int, name: str, email: str, message: st
         public_title=_("Innsynskrav i %(number)s") % {"number": number},
         party=Party(name=name.strip(), email=email.strip(), screened=True),
         access=Access.PERSONAL,
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
         requested_entry=requested,
         note=message.strip(),
     )
