@@ -276,12 +276,18 @@ def seed_archive() -> dict:
 
 
 def one_scheme() -> Scheme:
-    """A bench scheme holding every call with cases, so that one extract holds every case."""
+    """A bench scheme holding every call with cases, so that one extract holds every case. A scheme has
+    one call a year: the calls moved are given years of their own (3000 on), which the extract does not
+    read (it selects and numbers by the case folders' years)."""
     imdi = Organisation.objects.get(orgnr=grants_seed.IMDI["orgnr"])
     scheme, _created = Scheme.objects.get_or_create(
         code=SCHEME, defaults={"name": "Benchordning arkivuttrekk", "owner": imdi, "archive_code": "223.4"}
     )
-    Call.objects.filter(cases__isnull=False).exclude(scheme=scheme).distinct().update(scheme=scheme)
+    taken = set(Call.objects.filter(scheme=scheme).values_list("year", flat=True))
+    moved = Call.objects.filter(cases__isnull=False).exclude(scheme=scheme).distinct().order_by("pk")
+    years = (year for year in range(3000, 32000) if year not in taken)
+    for pk in list(moved.values_list("pk", flat=True)):
+        Call.objects.filter(pk=pk).update(scheme=scheme, year=next(years))
     return scheme
 
 

@@ -204,8 +204,12 @@ def write_journals(extract: Extract, *, closed_at) -> None:
     start, end = dt.date(extract.first_year, 1, 1), dt.date(extract.last_year, 12, 31)
     selection = f"{extract.scheme.name}, {extract.first_year}–{extract.last_year}"
     entries = extract.entries_query()
-    public = entries.exclude(type=JournalEntry.Type.NOTE)
-    for name, query, public_only in (("loependeJournal.xml", entries, False), ("offentligJournal.xml", public, True)):
+    # A note not to be journaled (X) is in arkivstruktur, and in neither journal.
+    journaled = entries.exclude(type=JournalEntry.Type.NOTE)
+    for name, query, public_only in (
+        ("loependeJournal.xml", journaled, False),
+        ("offentligJournal.xml", journaled, True),
+    ):
         count = query.count()
         extract.checksums[name] = atomic_xml(
             extract.out / name,

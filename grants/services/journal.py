@@ -1,13 +1,14 @@
 """The journal, stage by stage (arkivforskrifta, Noark 5): each stage of a case calls one function here
 inside its own transaction, and it registers the stage's document in the case's journal with the
-right type (I incoming, U outgoing, N internal), sender or recipient, and access code. The numbers,
-the locks and the idempotence are ``grants.archive.registry``'s.
+right type (I incoming, U outgoing, N internal, X a note not to be journaled), sender or recipient,
+and access code. The numbers, the locks and the idempotence are ``grants.archive.registry``'s.
 
 Incoming: the application as submitted (with its agreements, and its receipt when made), a paper
 application or appeal, an appeal, and, from ``reporting``, a county's comment, an annual report and
 accounts (``journal_incoming``). Outgoing: the receipt, the decision and dismissal letters, the
 forwarding to the ministry, and, from ``reporting``, a repayment notice and claim
-(``journal_outgoing``). Internal: the assessment and the proposal.
+(``journal_outgoing``). Internal: the assessment and the proposal. Not to be journaled (X): a
+caseworker's declaration of impartiality or of a conflict.
 """
 
 from __future__ import annotations
@@ -87,6 +88,30 @@ def journal_assessment(*, case: Case, actor_user: User | None) -> JournalEntry:
         access=Access.INTERNAL,
         document_date=timezone.localdate(moment),
         caseworker=actor_user,
+    )
+
+
+def journal_declaration(*, declaration) -> JournalEntry:
+    """A note not to be journaled (X, organinternt dokument uten oppfølging): a caseworker's declaration
+    that they are not disqualified, or that they are, with the reason (forvaltningsloven §§ 6–10). It is
+    kept in the case (the case page, the case file, the extract's arkivstruktur); the journals, the
+    public one and the extract's loependeJournal and offentligJournal, leave it out."""
+    case = declaration.case
+    if declaration.disqualified:
+        title = _("Habilitetserklæring: %(name)s er inhabil")
+    else:
+        title = _("Habilitetserklæring: %(name)s er ikke inhabil")
+    return journal_register(
+        case=case,
+        source=f"declaration:{declaration.pk}",
+        type=Type.NOTE,
+        title=title % {"name": declaration.user.full_name},
+        public_title=_("Habilitetserklæring"),
+        party=internal_party(case),
+        access=Access.INTERNAL,
+        document_date=timezone.localdate(declaration.declared_at),
+        caseworker=declaration.user,
+        note=declaration.reason,
     )
 
 

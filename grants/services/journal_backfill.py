@@ -7,10 +7,11 @@ the same ``source`` keys, so that a stage that runs later finds its entry and wr
   continuing the year's counter, so the numbers have no gaps.
 - A case's documents are journaled in the order they came in or went out, each on the day it did
   (``journaled_on``: its journal date, journal year and document date), with its stored files'
-  format, size and SHA-256: the submissions with their agreements, paper documents and receipts, the
-  assessment and the proposals, the decision letters, the appeals with their attachments and
-  letters, and, from ``reporting`` (registered in ``BACKFILLS`` by its AppConfig), the annual reports
-  and the repayment notices, comments and claims.
+  format, size and SHA-256: the submissions with their agreements, paper documents and receipts,
+  the declarations of impartiality (notes not to be journaled, X), the assessment and the proposals,
+  the decision letters, the appeals with their attachments and letters, and, from ``reporting``
+  (registered in ``BACKFILLS`` by its AppConfig), the annual reports and the repayment notices,
+  comments and claims.
 
 Running it again changes nothing: ``manage.py archive_backfill`` runs it, and ``make run`` runs that
 after ``migrate``.
@@ -115,6 +116,13 @@ def case_steps(case: Case) -> list[Step]:
     for submission in application.submissions.order_by("number"):
         paper = next(papers, None) if submission.channel != Channel.PORTAL else None
         steps += submission_steps(submission, [journal.received_doc(paper)] if paper else [])
+    for declaration in case.declarations.select_related("user").order_by("declared_at", "pk"):
+        steps.append(
+            (
+                declaration.declared_at,
+                lambda declaration=declaration: journal.journal_declaration(declaration=declaration),
+            )
+        )
     if case.assessed_at:
         steps.append((case.assessed_at, lambda: journal.journal_assessment(case=case, actor_user=case.assessed_by)))
     for decision in case.decisions.order_by("proposed_at", "pk"):

@@ -189,3 +189,21 @@ def test_only_admins_order_extracts_and_odd_years_are_refused_in_words(client, c
     response = client.post(reverse("archive_extracts"), {"scheme": "x", "first_year": "y", "last_year": "99999"})
     assert response.status_code == 200
     assert not ArchiveExtractJob.objects.exists()
+
+
+def test_a_declaration_is_a_note_kept_in_arkivstruktur_and_left_out_of_both_journals(archive, tmp_path, client):
+    note = JournalEntry.objects.get(type=JournalEntry.Type.NOTE)  # the caseworker's declaration of impartiality
+    year = CaseFolder.objects.first().year
+    extract = archive_extract(scheme=archive, first_year=year, last_year=year, out=tmp_path)
+    root = ElementTree.parse(tmp_path / "arkivstruktur.xml").getroot()
+    kept = [r for r in root.iter(f"{A}registrering") if r.findtext(f"{A}systemID") == str(note.system_id)]
+    assert len(kept) == 1 and kept[0].findtext(f"{A}journalposttype") == "Organinternt dokument uten oppfølging"
+    assert extract.entries == JournalEntry.objects.count()
+    for name in ("loependeJournal.xml", "offentligJournal.xml"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert str(note.system_id) not in text and note.title not in text
+        count = JournalEntry.objects.exclude(type=JournalEntry.Type.NOTE).count()
+        assert f"<antallJournalposter>{count}</antallJournalposter>" in text
+    text = client.get(reverse("public_journal")).content.decode()
+    assert note.document_number not in text and "Habilitetserklæring" not in text
+    assert JournalEntry.objects.exclude(type=JournalEntry.Type.NOTE).first().document_number in text
