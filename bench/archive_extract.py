@@ -5,16 +5,19 @@ every seeded case (20,000 with the defaults) in one extract, into a temporary di
 The scale data set (``bench/cases.py``) is written with COPY and has no archive: this step first
 gives each case without one its case folder and journal, as the stages would have made them (the
 submission with its receipt and four agreements, incoming and answered; the receipt, outgoing; the
-assessment and the proposal, internal; the decision letter, outgoing), with ``bulk_create`` a chunk of
-cases at a time, and then files every call with cases under one bench scheme, so that one extract
-holds them all. Every document points to the bench's placeholder PDF: the extract copies and checks
-one file per document, as it would real ones.
+declaration of impartiality, a note not to be journaled; the assessment and the proposal, internal;
+the decision letter, outgoing), with ``bulk_create`` a chunk of cases at a time. Then it files every
+call with cases under one bench scheme (``one_scheme``: a scheme has one call a year, so the calls
+moved get years of their own, which the extract does not read), so that one extract holds them all.
+Every document points to one of the bench's placeholder PDFs: the extract copies and checks one file
+per document, as it would real ones.
 
 Under ``make bench`` the extract runs in a child process of its own (``run_child``) and its memory is
 that process's peak resident set (``ru_maxrss``: Python, Django, psycopg and the buffers, everything),
-read at its end; the time is the extract's own, Django's start-up left out. Called without
-``isolated`` (the smoke test), it runs in this process and the memory is ``tracemalloc``'s peak
-(Python's allocations only).
+read at its end, with the worker process that copies the documents reported beside it; the time is
+the extract's own, Django's start-up left out, and the processor time counts both processes (not the
+database's). Called without ``isolated`` (the smoke test), it runs in this process and the memory is
+``tracemalloc``'s peak (Python's allocations only).
 
 On its own, against the bench database ``make bench`` left (or one it makes first, with ``--reseed``):
 
@@ -51,7 +54,6 @@ from django.utils import timezone
 from bench import prepare, seed
 from bench.environment import recreate_database
 from bench.tables import Column, Table, Timer
-from grants import seed as grants_seed
 from grants.archive.extract import archive_extract
 from grants.archive.registry import LEGAL_BASIS, PORTAL_PDF, file_format
 from grants.models import (
@@ -61,6 +63,7 @@ from grants.models import (
     CaseFolder,
     CooperationAgreement,
     Decision,
+    ImpartialityDeclaration,
     JournalDocument,
     JournalEntry,
     Letter,
@@ -68,7 +71,6 @@ from grants.models import (
     Submission,
 )
 from grants.models.archive import ARCHIVAL_FORMATS
-from portal.models import Organisation
 
 if TYPE_CHECKING:
     from bench.measures import Bench
@@ -122,6 +124,9 @@ def _case_rows(case_ids: list[int]) -> list[dict]:
     decisions = Decision.objects.filter(case__in=case_ids).order_by("pk")
     for d in decisions.values("pk", "case_id", "kind", "proposed_at", "proposed_by_id"):
         cases[d["case_id"]]["decisions"].append(d)
+    declarations = ImpartialityDeclaration.objects.filter(case__in=case_ids).order_by("declared_at", "pk")
+    for row in declarations.values("pk", "case_id", "user_id", "user__full_name", "disqualified", "declared_at"):
+        cases[row["case_id"]].setdefault("declarations", []).append(row)
     letters = Letter.objects.filter(decision__case__in=case_ids, status=Letter.Status.READY)
     letter_of = {row["decision_id"]: row for row in letters.values("decision_id", "file", "sha256", "issued_at")}
     for row in cases.values():
@@ -196,6 +201,13 @@ class _Journal:
                 self.add(
                     incoming, file=a["file"], sha256=a["sha256"], title=a["partner_name"], size=a["size"], main=False
                 )
+        for declaration in row.get("declarations", ()):
+            verdict = "er inhabil" if declaration["disqualified"] else "er ikke inhabil"
+            self.entry(
+                folder, Type.NOTE, f"declaration:{declaration['pk']}",
+                f"Habilitetserklæring: {declaration['user__full_name']} {verdict}", imdi,
+                at=declaration["declared_at"], access=Access.INTERNAL, caseworker_id=declaration["user_id"],
+            )  # fmt: skip
         if row["assessed_at"]:
             self.entry(
                 folder, Type.INTERNAL, f"assessment:{row['pk']}:{int(row['assessed_at'].timestamp())}",
@@ -274,9 +286,9 @@ def one_scheme() -> Scheme:
     """A bench scheme holding every call with cases, so that one extract holds every case. A scheme has
     one call a year: the calls moved are given years of their own (3000 on), which the extract does not
     read (it selects and numbers by the case folders' years)."""
-    imdi = Organisation.objects.get(orgnr=grants_seed.IMDI["orgnr"])
+    owner = Call.objects.filter(cases__isnull=False).select_related("scheme__owner").first().scheme.owner  # IMDi
     scheme, _created = Scheme.objects.get_or_create(
-        code=SCHEME, defaults={"name": "Benchordning arkivuttrekk", "owner": imdi, "archive_code": "223.4"}
+        code=SCHEME, defaults={"name": "Benchordning arkivuttrekk", "owner": owner, "archive_code": "223.4"}
     )
     taken = set(Call.objects.filter(scheme=scheme).values_list("year", flat=True))
     moved = Call.objects.filter(cases__isnull=False).exclude(scheme=scheme).distinct().order_by("pk")
