@@ -50,7 +50,20 @@ def copy_document(source, sha256: str, size: int, target: Path) -> None:
 
 
 def copy_batch(batch: list[tuple[str, str, int, str]]) -> int:
-    """Copy ``(source path, SHA-256, size, target path)`` files; returns how many."""
+    """Copy ``(source path, SHA-256, size, target path)`` files; returns this process's peak RSS in KB."""
     for source, sha256, size, target in batch:
         copy_document(open(source, "rb"), sha256, size, Path(target))  # noqa: SIM115 (copy_document closes it)
-    return len(batch)
+    return peak_rss_kb()
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident set since it started (``VmHWM``; 0 where /proc has none). Unlike
+    ``ru_maxrss`` it is not inherited from the process that started this one."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

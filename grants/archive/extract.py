@@ -64,6 +64,7 @@ class Extract:
     entries: int = 0
     documents: int = 0
     checksums: dict[str, str] = field(default_factory=dict)  # XML file in the extract -> SHA-256
+    worker_peak_kb: int = 0  # the peak RSS of the process that copied the documents (0: copied here)
 
     def system_id(self, what: str) -> uuid.UUID:
         """A stable identifier for the archive's own levels (the same extract, the same ids)."""
@@ -152,6 +153,7 @@ class Copier:
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self.batch: list[tuple[str, str, int, str]] = []
         self.waiting: list[Future] = []
+        self.worker_peak_kb = 0  # the copying worker's peak RSS
 
     def add(self, document: JournalDocument) -> None:
         target = self.out / document_path(document)
@@ -167,7 +169,10 @@ class Copier:
             self.waiting.append(self.pool.submit(copy_batch, self.batch))
             self.batch = []
         while len(self.waiting) > 3:
-            self.waiting.pop(0).result()  # an ExtractError of the worker is raised here
+            self.done(self.waiting.pop(0))
+
+    def done(self, future: Future) -> None:
+        self.worker_peak_kb = max(self.worker_peak_kb, future.result())  # the worker's ExtractError is raised here
 
     def finish(self, *, failed: bool = False) -> None:
         """Wait for the last copies (an error in any of them is raised here), or, when the extract has
@@ -178,7 +183,7 @@ class Copier:
             if not failed:
                 self.send()
                 for future in self.waiting:
-                    future.result()
+                    self.done(future)
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -260,6 +265,7 @@ def archive_extract(*, scheme: Scheme, first_year: int, last_year: int, out: Pat
             copier.finish(failed=True)
             raise
         copier.finish()  # every document copied and checked before the extract goes on
+        extract.worker_peak_kb = copier.worker_peak_kb
         sums = extract.checksums
         sums["arkivstruktur.xml"] = file_sha256(structure)
         write_journals(extract, closed_at=closed_at)
