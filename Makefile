@@ -32,8 +32,8 @@ run: export DEBUG ?= true
 run: install compilemessages-if-possible
 	mkdir -p $(VAR_DIR)
 	$(PY) manage.py migrate --no-input -v 0
-	$(PY) manage.py archive_backfill
 	$(PY) manage.py load_demo
+	$(PY) manage.py archive_backfill
 	@echo
 	@echo "  IMDi tilskuddsportal: http://127.0.0.1:$(PORT)/"
 	@echo "  Log in with a demo user from README.md, password demo-passord-2025;"

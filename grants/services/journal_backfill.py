@@ -14,7 +14,7 @@ the same ``source`` keys, so that a stage that runs later finds its entry and wr
   comments and claims.
 
 Running it again changes nothing: ``manage.py archive_backfill`` runs it, and ``make run`` runs that
-after ``migrate``.
+after loading the demo data.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``manage.py archive_backfill``: the archive for what the portal held before it had one (cases
 without a case number, documents without a journal entry), as ``grants.services.journal_backfill``
-makes it. Running it again changes nothing; ``make run`` runs it after ``migrate``, and production
-runs it once after the migration grants/0018_archive (docker-compose's web service runs it on start)."""
+makes it. Running it again changes nothing; ``make run`` runs it after loading the demo data, and
+production runs it once after upgrading past the migration grants/0018_archive (README, "The archive")"""
 
 from django.core.management.base import BaseCommand
 
