@@ -33,6 +33,7 @@ run: install compilemessages-if-possible
 	mkdir -p $(VAR_DIR)
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo
+	$(PY) manage.py archive_backfill
 	@echo
 	@echo "  IMDi tilskuddsportal: http://127.0.0.1:$(PORT)/"
 	@echo "  Log in with a demo user from README.md, password demo-passord-2025;"

@@ -90,7 +90,7 @@ def seed_applications(args, data: BenchData) -> None:
     caseworkers = [User.objects.get(email=email) for email in CASEWORKERS]
     files = _Files(
         receipt=_placeholder_file("kvitteringer"),
-        agreement=_placeholder_file("avtaler"),
+        agreements={kind.value: _placeholder_file(f"avtaler/{kind.value}") for kind in PartnerKind},
         letter=_placeholder_file("brev"),
         sha256=hashlib.sha256(PLACEHOLDER_PDF).hexdigest(),
     )
@@ -104,10 +104,12 @@ def seed_applications(args, data: BenchData) -> None:
 
 @dataclass
 class _Files:
-    """The storage names of the placeholder PDF as a receipt, an agreement and a letter, and its SHA-256."""
+    """The storage names of the placeholder PDF as a receipt, an agreement with each kind of partner
+    (an application's files have different names: the archive journals each once) and a letter, and its
+    SHA-256."""
 
     receipt: str
-    agreement: str
+    agreements: dict[str, str]
     letter: str
     sha256: str
 
@@ -182,7 +184,7 @@ def _agreements(plan: Plan, ids: list[int], files: _Files, sent: dt.datetime) ->
             {
                 "id": pk, "application_id": plan.pk, "partner_kind": kind.value,
                 "partner_name": f"{kind.label} i {plan.organisation.name.split()[1]}",
-                "file": files.agreement, "original_name": f"avtale-{kind.value}.pdf",
+                "file": files.agreements[kind.value], "original_name": f"avtale-{kind.value}.pdf",
                 "content_type": "application/pdf", "size": len(PLACEHOLDER_PDF), "sha256": files.sha256,
                 "uploaded_by_id": plan.created_by.pk, "uploaded_at": sent - dt.timedelta(days=1),
             }

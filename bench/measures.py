@@ -1,6 +1,7 @@
 """The measures of `make bench`: each page loaded as its role next to its baselines
-(``measure_pages``), the reminder sweep (``bench/reminders.py``), the exports (``bench/exports.py``)
-and the grant letter (``measure_letters``, before the server starts).
+(``measure_pages``), the reminder sweep (``bench/reminders.py``), the exports (``bench/exports.py``),
+the payment file (``bench/payment_file.py``), the archive extract (``bench/archive_extract.py``) and the
+grant letter (``measure_letters``, before the server starts).
 
 A measure is a function ``(Bench) -> Table`` in ``MEASURES``; a later issue appends its own.
 """
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench import exports, letters, payment_file, reminders
+from bench import archive_extract, exports, letters, payment_file, reminders
 from bench.data import BenchData
 from bench.environment import BASE_DIR
 from bench.tables import Column, Table
@@ -149,6 +150,7 @@ MEASURES: list[Callable[[Bench], Table]] = [
     reminders.measure_reminders,
     exports.measure_exports,
     payment_file.measure_payment_file,
+    archive_extract.measure_archive_extract,  # last: it files every call with cases under one scheme
 ]
 
 

@@ -10,7 +10,10 @@
    each page from a second process (``bench/load.py``) for ``--seconds``, in turns with the bare
    view ``/bench/bare/<queries>/`` that runs the page's number of queries, and with the replay
    ``/bench/replay/<page>/`` that sends the statements the probe recorded for the page.
-5. Prints the tables (pages: req/s, median and p95 latency, queries per request, the bare view's
+5. Takes the other measures of ``bench/measures.py: MEASURES`` with the server idle: the reminder
+   sweep, the exports, the payment file, and last the archive extract of every seeded case
+   (``bench/archive_extract.py``, in a process of its own: seconds and peak RSS against its goal).
+6. Prints the tables (pages: req/s, median and p95 latency, queries per request, the bare view's
    figures and the ratio page req/s ÷ bare req/s, the figure to quote, and the ratio to the replay
    of its own SQL; letters: median and p95 per letter and the ratio to WeasyPrint alone) and writes
    ``var/bench/results.json``.

@@ -24,14 +24,15 @@ def write_head(w: Writer, *, start, end, count: int, creator: Organisation, sele
             w.leaf("arkivskaperNavn", creator.name)
 
 
-def write_running_entry(w: Writer, entry: JournalEntry) -> None:
-    """One ``journalregistrering`` of the running journal: the full titles and names."""
+def write_running_entry(w: Writer, entry: JournalEntry, class_title: str = "") -> None:
+    """One ``journalregistrering`` of the running journal: the full titles and names (``class_title``:
+    the scheme's name, when the caller knows it)."""
     folder = entry.folder
     with w.element("journalregistrering"):
         if folder.archive_code:
             with w.element("klasse"):
                 w.leaf("klasseID", folder.archive_code)
-                w.leaf("tittel", folder.case.call.scheme.name)
+                w.leaf("tittel", class_title or folder.case.call.scheme.name)
         with w.element("saksmappe"):
             w.leaf("saksaar", folder.year)
             w.leaf("sakssekvensnummer", folder.sequence)
@@ -59,20 +60,25 @@ def write_running_entry(w: Writer, entry: JournalEntry) -> None:
                     w.leaf("skjermingMetadata", "korrespondansepartNavn")
 
 
-def write_journal(
-    w: Writer, entries: Iterable[JournalEntry], *, public_only: bool, start, end, count: int, creator, selection=""
+def write_both_journals(
+    running: Writer, public_w: Writer, entries: Iterable[JournalEntry], *, class_title: str = "", **head
 ) -> None:
-    """``loependeJournal`` (every entry) or ``offentligJournal`` (``public_only``: the public's)."""
-    root, namespace = ("offentligJournal", OFFENTLIG_JOURNAL) if public_only else ("loependeJournal", LOEPENDE_JOURNAL)
-    w.start_document()
-    with w.element(root, {"xmlns": namespace}):
-        write_head(w, start=start, end=end, count=count, creator=creator, selection=selection)
-        for entry in entries:
-            if public_only:
-                public.write_entry(w, entry)
-            else:
-                write_running_entry(w, entry)
-    w.end_document()
+    """``loependeJournal`` (every entry as registered) to ``running`` and ``offentligJournal`` (as the
+    public reads it) to ``public_w``, in one pass over ``entries``; ``head``: ``write_head``'s."""
+    roots = (
+        (running, "loependeJournal", LOEPENDE_JOURNAL),
+        (public_w, "offentligJournal", OFFENTLIG_JOURNAL),
+    )
+    for w, root, namespace in roots:
+        w.start_document()
+        w.write(f'<{root} xmlns="{namespace}">')
+        write_head(w, **head)
+    for entry in entries:
+        write_running_entry(running, entry, class_title)
+        public.write_entry(public_w, entry, class_title)
+    for w, root, _namespace in roots:
+        w.write(f"</{root}>")
+        w.end_document()
 
 
 def write_change_log(w: Writer, changes: Iterable[JournalEntry], *, part_id, closed_at) -> None:

@@ -30,14 +30,15 @@ def public_entries(start: dt.date, end: dt.date):
     )
 
 
-def write_entry(w: Writer, entry: JournalEntry) -> None:
-    """One ``journalregistrering``: the class, the case and the entry as the public may read them."""
+def write_entry(w: Writer, entry: JournalEntry, class_title: str = "") -> None:
+    """One ``journalregistrering``: the class, the case and the entry as the public may read them
+    (``class_title``: the scheme's name, when the caller knows it)."""
     folder = entry.folder
     with w.element("journalregistrering"):
         if folder.archive_code:
             with w.element("klasse"):
                 w.leaf("klasseID", folder.archive_code)
-                w.leaf("tittel", folder.case.call.scheme.name)
+                w.leaf("tittel", class_title or folder.case.call.scheme.name)
         with w.element("saksmappe"):
             w.leaf("saksaar", folder.year)
             w.leaf("sakssekvensnummer", folder.sequence)
@@ -81,10 +82,12 @@ def public_journal_chunks(
             with w.element("arkivskaper"):
                 w.leaf("arkivskaperID", creator.orgnr)
                 w.leaf("arkivskaperNavn", creator.name)
+        w.flush()
         yield out.take()
         for number, entry in enumerate(entries.iterator(chunk_size=CHUNK), start=1):
             write_entry(w, entry)
             if number % CHUNK == 0:
+                w.flush()
                 yield out.take()
     w.end_document()
     yield out.take()

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -55,6 +57,26 @@ class Doc:
     main: bool | None = None  # None: the main document if the entry has none yet
 
 
+# The day documents are journaled on: today, or, while ``journaled_on`` holds, the day a document of
+# the time before the archive came in or went out (``grants.services.journal_backfill``).
+_JOURNAL_DAY: ContextVar[dt.date | None] = ContextVar("journal_day", default=None)
+
+
+def journal_day() -> dt.date:
+    """The journal date of what is registered now (and the date of a document made now)."""
+    return _JOURNAL_DAY.get() or timezone.localdate()
+
+
+@contextmanager
+def journaled_on(day: dt.date) -> Iterator[None]:
+    """Register what happens inside on ``day`` (its journal date and year), not today."""
+    token = _JOURNAL_DAY.set(day)
+    try:
+        yield
+    finally:
+        _JOURNAL_DAY.reset(token)
+
+
 def file_format(name: str) -> str:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return FORMATS.get(ext, ext.upper() or "UKJENT")
@@ -90,7 +112,7 @@ def case_folder_open(case: Case, *, on: dt.date | None = None) -> CaseFolder:
     existing = CaseFolder.objects.filter(case=case).first()
     if existing is not None:
         return existing
-    opened_on = on or timezone.localdate()
+    opened_on = on or journal_day()
     scheme = case.call.scheme
     title, public_title = case_titles(case)
     return CaseFolder.objects.create(
@@ -159,7 +181,7 @@ def journal_register(
         return existing  # registered by a concurrent run while this one waited for the lock
     folder.last_document += 1
     folder.save(update_fields=["last_document"])
-    today = timezone.localdate()
+    today = journal_day()
     entry = JournalEntry.objects.create(
         folder=folder,
         number=folder.last_document,
@@ -283,7 +305,7 @@ def journal_receipt(*, submission) -> JournalEntry:
         type=Type.OUTGOING,
         title=_("Kvittering for mottatt søknad – %(call)s") % {"call": application.call.title},
         party=Party.of(application.organisation),
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
     )
     journal_attach(source=entry.source, doc=doc, dispatched=True)
     return entry

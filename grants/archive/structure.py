@@ -23,9 +23,12 @@ ROLE = {JournalDocument.Role.MAIN: "Hoveddokument", JournalDocument.Role.ATTACHM
 
 def document_path(document: JournalDocument) -> str:
     """Where the extract keeps a file: ``dokumenter/<systemID>.<ext>`` (the same every run)."""
-    name = document.original_name or document.file.name
+    return path_of(document.system_id, document.original_name or document.file.name)
+
+
+def path_of(system_id, name: str) -> str:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else "bin"
-    return f"dokumenter/{document.system_id}.{ext}"
+    return f"dokumenter/{system_id}.{ext}"
 
 
 def who(user) -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from xml.sax.saxutils import escape, quoteattr
 
 # The Noark 5 v5.0 namespaces (the schemas in ../shared/noark5/).
@@ -26,7 +24,13 @@ ADDML = "http://www.arkivverket.no/standarder/addml"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+# What needs more than copying: a character XML does not allow, or one to escape.
+NOT_PLAIN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff&<>]")
+
+
 def text_of(value) -> str:
+    if isinstance(value, str):
+        return NOT_XML.sub("", value)
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, dt.date):
@@ -36,29 +40,69 @@ def text_of(value) -> str:
     return NOT_XML.sub("", str(value))
 
 
+def escaped(value) -> str:
+    """``value`` as element text: left out what XML does not allow, ``&``, ``<`` and ``>`` escaped. Most
+    values are plain text, which is taken as it is (this runs a few million times in an extract)."""
+    if type(value) is not str:
+        value = text_of(value)
+    if NOT_PLAIN.search(value) is None:
+        return value
+    return escape(NOT_XML.sub("", value))
+
+
+PIECES = 4096
+
+
+class _Element:
+    """An open element: its start tag is written on entering, its end tag on leaving."""
+
+    __slots__ = ("writer", "start", "end")
+
+    def __init__(self, writer: Writer, start: str, end: str):
+        self.writer, self.start, self.end = writer, start, end
+
+    def __enter__(self) -> None:
+        self.writer.write(self.start)
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None:
+            self.writer.write(self.end)
+            if len(self.writer.parts) > PIECES:
+                self.writer.flush()
+
+
 class Writer:
     """Elements written one by one to ``out``, a text stream (a file opened with UTF-8, or ``Chunks``).
     Text and attribute values are escaped here (``xml.sax.saxutils``); names are the writers' own."""
 
     def __init__(self, out: io.TextIOBase):
-        self.write = out.write
+        self.out = out
+        self.parts: list[str] = []  # what is written, given to ``out`` in pieces of PIECES strings
+        self.write = self.parts.append
+
+    def flush(self) -> None:
+        """Give ``out`` what is written so far (an element that ends does it every PIECES strings)."""
+        self.out.write("".join(self.parts))
+        self.parts.clear()
 
     def start_document(self) -> None:
         self.write('<?xml version="1.0" encoding="utf-8"?>\n')
 
     def end_document(self) -> None:
         self.write("\n")
+        self.flush()
 
-    @contextmanager
-    def element(self, name: str, attrs: dict | None = None) -> Iterator[None]:
-        attributes = "".join(f" {key}={quoteattr(text_of(value))}" for key, value in (attrs or {}).items())
-        self.write(f"<{name}{attributes}>")
-        yield
-        self.write(f"</{name}>")
+    def element(self, name: str, attrs: dict | None = None) -> _Element:
+        """``with w.element(name):`` the element's children are written inside."""
+        attributes = "".join(f" {key}={quoteattr(text_of(value))}" for key, value in attrs.items()) if attrs else ""
+        return _Element(self, f"<{name}{attributes}>", f"</{name}>")
 
     def leaf(self, name: str, value, attrs: dict | None = None) -> None:
-        attributes = "".join(f" {key}={quoteattr(text_of(v))}" for key, v in (attrs or {}).items())
-        self.write(f"<{name}{attributes}>{escape(text_of(value))}</{name}>")
+        if attrs:
+            attributes = "".join(f" {key}={quoteattr(text_of(v))}" for key, v in attrs.items())
+            self.write(f"<{name}{attributes}>{escaped(value)}</{name}>")
+        else:
+            self.write(f"<{name}>{escaped(value)}</{name}>")
 
     def optional(self, name: str, value) -> None:
         """An element only when ``value`` says something (the schemas refuse empty strings)."""

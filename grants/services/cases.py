@@ -32,7 +32,7 @@ from grants.permissions import (
     can_withdraw_case,
     is_caseworker,
 )
-from grants.services.journal import case_folder_open, journal_assessment
+from grants.services.journal import case_folder_open, journal_assessment, journal_declaration
 from grants.services.locking import lock_call, lock_case
 from grants.snapshots import line_categories, requested_per_category
 from grants.workflows import ALLOCATABLE, CASE
@@ -152,7 +152,10 @@ def case_declare(*, actor: Actor, case_id: int, disqualified: bool, reason: str 
         if not disqualified:
             can_declare(actor.membership, actor.user, case).or_refuse()
         can_declare_conflict(actor.membership, actor.user, case).or_refuse()
-        ImpartialityDeclaration.objects.create(case=case, user=actor.user, disqualified=disqualified, reason=reason)
+        declaration = ImpartialityDeclaration.objects.create(
+            case=case, user=actor.user, disqualified=disqualified, reason=reason
+        )
+        journal_declaration(declaration=declaration)
         if not disqualified:
             case_take(case, "declare_impartial", actor=actor)
             case.save(update_fields=["state", "updated_at"])

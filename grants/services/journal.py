@@ -1,13 +1,14 @@
 """The journal, stage by stage (arkivforskrifta, Noark 5): each stage of a case calls one function here
 inside its own transaction, and it registers the stage's document in the case's journal with the
-right type (I incoming, U outgoing, N internal), sender or recipient, and access code. The numbers,
-the locks and the idempotence are ``grants.archive.registry``'s.
+right type (I incoming, U outgoing, N internal, X a note not to be journaled), sender or recipient,
+and access code. The numbers, the locks and the idempotence are ``grants.archive.registry``'s.
 
 Incoming: the application as submitted (with its agreements, and its receipt when made), a paper
 application or appeal, an appeal, and, from ``reporting``, a county's comment, an annual report and
 accounts (``journal_incoming``). Outgoing: the receipt, the decision and dismissal letters, the
 forwarding to the ministry, and, from ``reporting``, a repayment notice and claim
-(``journal_outgoing``). Internal: the assessment and the proposal.
+(``journal_outgoing``). Internal: the assessment and the proposal. Not to be journaled (X): a
+caseworker's declaration of impartiality or of a conflict.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from grants.archive.registry import (
     Type,
     case_folder_open,
     case_journal,
+    journal_day,
     journal_issued,
     journal_register,
 )
@@ -89,6 +91,30 @@ def journal_assessment(*, case: Case, actor_user: User | None) -> JournalEntry:
     )
 
 
+def journal_declaration(*, declaration) -> JournalEntry:
+    """A note not to be journaled (X, organinternt dokument uten oppfølging): a caseworker's declaration
+    that they are not disqualified, or that they are, with the reason (forvaltningsloven §§ 6–10). It is
+    kept in the case (the case page, the case file, the extract's arkivstruktur); the journals, the
+    public one and the extract's loependeJournal and offentligJournal, leave it out."""
+    case = declaration.case
+    if declaration.disqualified:
+        title = _("Habilitetserklæring: %(name)s er inhabil")
+    else:
+        title = _("Habilitetserklæring: %(name)s er ikke inhabil")
+    return journal_register(
+        case=case,
+        source=f"declaration:{declaration.pk}",
+        type=Type.NOTE,
+        title=title % {"name": declaration.user.full_name},
+        public_title=_("Habilitetserklæring"),
+        party=internal_party(case),
+        access=Access.INTERNAL,
+        document_date=timezone.localdate(declaration.declared_at),
+        caseworker=declaration.user,
+        note=declaration.reason,
+    )
+
+
 def journal_proposal(*, decision) -> JournalEntry:
     """Internal: the proposed decision, for a second caseworker to approve."""
     case = decision.case
@@ -116,7 +142,7 @@ def journal_letter(*, decision) -> JournalEntry:
         type=Type.OUTGOING,
         title=str(letter_title(decision)),
         party=Party.of(case.application.organisation),
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
         caseworker=decision.proposed_by,
         replies_to=[f"submission:{pk}" for pk in submissions],
     )
@@ -156,7 +182,7 @@ def journal_appeal_letter(*, appeal, kind: str, written_by: User) -> JournalEntr
         type=Type.OUTGOING,
         title=str(APPEAL_LETTER_TITLES[kind]),
         party=party,
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
         caseworker=written_by,
         replies_to=[f"appeal:{appeal.pk}"],
     )
@@ -175,7 +201,7 @@ def journal_incoming(
         type=Type.INCOMING,
         title=title,
         party=Party.of(case.application.organisation),
-        document_date=dated or timezone.localdate(),
+        document_date=dated or journal_day(),
         documents=documents,
     )
 
@@ -191,7 +217,7 @@ def journal_outgoing(
         type=Type.OUTGOING,
         title=title,
         party=Party.of(case.application.organisation),
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
         caseworker=caseworker,
         replies_to=replies_to,
     )
@@ -315,7 +341,7 @@ def access_request_register(*, entry_id: int, name: str, email: str, message: st
         public_title=_("Innsynskrav i %(number)s") % {"number": number},
         party=Party(name=name.strip(), email=email.strip(), screened=True),
         access=Access.PERSONAL,
-        document_date=timezone.localdate(),
+        document_date=journal_day(),
         requested_entry=requested,
         note=message.strip(),
     )

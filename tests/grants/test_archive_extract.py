@@ -15,14 +15,16 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from bench import archive_extract as bench_archive
 from grants.archive import jobs
 from grants.archive.extract import ExtractError, archive_extract
-from grants.models import ArchiveExtractJob, CaseFolder, Decision, JournalDocument, JournalEntry
+from grants.models import ArchiveExtractJob, Case, CaseFolder, Decision, JournalDocument, JournalEntry
 from portal.models import AuditEvent
 from tests import factories as f
 from tests.conftest import login
 from tests.grants import helpers_cases as h
 from tests.grants.test_allocation_views import cheap_case
+from tests.grants.test_journal_backfill import forget_archive
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +191,41 @@ def test_only_admins_order_extracts_and_odd_years_are_refused_in_words(client, c
     response = client.post(reverse("archive_extracts"), {"scheme": "x", "first_year": "y", "last_year": "99999"})
     assert response.status_code == 200
     assert not ArchiveExtractJob.objects.exists()
+
+
+def test_a_declaration_is_a_note_kept_in_arkivstruktur_and_left_out_of_both_journals(archive, tmp_path, client):
+    note = JournalEntry.objects.get(type=JournalEntry.Type.NOTE)  # the caseworker's declaration of impartiality
+    year = CaseFolder.objects.first().year
+    extract = archive_extract(scheme=archive, first_year=year, last_year=year, out=tmp_path)
+    root = ElementTree.parse(tmp_path / "arkivstruktur.xml").getroot()
+    kept = [r for r in root.iter(f"{A}registrering") if r.findtext(f"{A}systemID") == str(note.system_id)]
+    assert len(kept) == 1 and kept[0].findtext(f"{A}journalposttype") == "Organinternt dokument uten oppfølging"
+    assert extract.entries == JournalEntry.objects.count()
+    for name in ("loependeJournal.xml", "offentligJournal.xml"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert str(note.system_id) not in text and note.title not in text
+        count = JournalEntry.objects.exclude(type=JournalEntry.Type.NOTE).count()
+        assert f"<antallJournalposter>{count}</antallJournalposter>" in text
+    text = client.get(reverse("public_journal")).content.decode()
+    assert note.document_number not in text and "Habilitetserklæring" not in text
+    assert JournalEntry.objects.exclude(type=JournalEntry.Type.NOTE).first().document_number in text
+
+
+def test_the_bench_step_journals_the_cases_it_finds_without_an_archive_and_extracts_them_all(cast):
+    """``make bench``'s archive extract (bench/archive_extract.py) on a tiny data set, so it cannot rot:
+    cases as the bench seeds them (no case folder, no journal) get both, and one extract holds them all."""
+    decision = h.decided(cast, kind=Decision.Kind.DISMISSAL)
+    h.issued(decision)
+    h.submitted_case(cast, organisation=cast.county_b)
+    forget_archive()
+    (row,) = bench_archive.measure()
+    assert row["cases"] == Case.objects.count() == row["folders"] == CaseFolder.objects.count() == 2
+    assert row["seeded"]["folders"] == 2 and row["seeded"]["entries"] == row["entries"] == JournalEntry.objects.count()
+    sources = set(JournalEntry.objects.values_list("source", flat=True))
+    assert {s.split(":")[0] for s in sources} >= {"submission", "receipt", "assessment", "proposal", "decision-letter"}
+    assert row["documents"] == JournalDocument.objects.count() == row["seeded"]["documents"] > 0
+    for document in JournalDocument.objects.all():
+        assert document.size == document.file.size
+    assert row["memory"] == "tracemalloc" and row["extract_s"] > 0 and row["peak_mb"] > 0
+    notes = bench_archive.table_notes([row])
+    assert "2 cases" in notes[0] and "goal < 60 s and < 200 MB" in notes[-1]

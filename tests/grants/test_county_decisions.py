@@ -90,7 +90,7 @@ def test_the_letter_is_served_inline_as_the_stored_pdf(client, cast, grant):
     response = client.get(letter_url(grant))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    number = grant.letter.reference  # the document number in the case, 2026/00001-5: a hyphen for the slash
+    number = grant.letter.reference  # the document number in the case, 2026/00001-6: a hyphen for the slash
     assert response["Content-Disposition"] == f'inline; filename="{number.replace("/", "-")}.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]

@@ -82,14 +82,14 @@ def test_the_assessment_and_the_proposal_are_internal_and_screened(cast):
         assert (internal.type, internal.access_code) == (E.Type.INTERNAL, E.AccessCode.INTERNAL)
         assert internal.legal_basis == "offentleglova § 14 første ledd"
         assert internal.correspondent == cast.imdi and internal.caseworker == cast.caseworker
-    assert [assessment.number, proposal.number] == [3, 4]  # after the submission and the receipt
+    assert [assessment.number, proposal.number] == [4, 5]  # after the submission, the receipt and the declaration (X)
 
 
 def test_the_dismissal_letter_is_outgoing_its_reference_is_the_document_number_and_it_answers(cast, dismissal):
     letter = dismissal.letter
     outgoing = entry(f"decision-letter:{dismissal.pk}")
     assert (outgoing.type, outgoing.correspondent, outgoing.access_code) == (E.Type.OUTGOING, cast.county_a, "")
-    assert letter.reference == outgoing.document_number == f"{dismissal.case.folder.number}-5"
+    assert letter.reference == outgoing.document_number == f"{dismissal.case.folder.number}-6"  # X before it
     assert outgoing.status == E.Status.DISPATCHED
     (document,) = outgoing.documents.all()
     assert document.sha256 == letter.sha256 and document.file.name == letter.file.name
@@ -225,3 +225,18 @@ def test_the_case_page_keeps_its_query_count_as_the_journal_grows(client, cast, 
             )
 
     assert_constant_queries(client, reverse("case_detail", args=[case.pk]), add_rows)
+
+
+def test_a_declaration_is_a_note_not_to_be_journaled_with_the_conflicts_reason(cast):
+    case = h.impartial(cast, h.assigned(cast, h.submitted_case(cast)))
+    note = entry("declaration:")
+    assert (note.type, note.access_code, note.caseworker) == (E.Type.NOTE, E.AccessCode.INTERNAL, cast.caseworker)
+    assert note.title == f"Habilitetserklæring: {cast.caseworker.full_name} er ikke inhabil"
+    assert note.folder.case == case and not note.documents.exists()
+    services.case_declare(
+        actor=f.actor_for(cast.caseworker2), case_id=case.pk, disqualified=True, reason="Søsteren min er prosjektleder."
+    )
+    conflict = JournalEntry.objects.filter(source__startswith="declaration:").exclude(pk=note.pk).get()
+    assert conflict.type == E.Type.NOTE and conflict.note == "Søsteren min er prosjektleder."
+    assert conflict.title == f"Habilitetserklæring: {cast.caseworker2.full_name} er inhabil"
+    assert not JournalEntry.objects.public().filter(source__startswith="declaration:").exists()
