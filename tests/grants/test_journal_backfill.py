@@ -23,7 +23,7 @@ from reporting.models import RepaymentClaim
 from reporting.services import repayments, review
 from tests import factories as f
 from tests.grants import helpers_cases as h
-from tests.reporting.helpers import paid_grant
+from tests.reporting.helpers import paid_grant, send_claim
 from tests.reporting.test_review import submitted_report
 
 pytestmark = pytest.mark.django_db
@@ -143,12 +143,7 @@ def test_reports_and_repayment_claims_are_journaled_by_reportings_backfill(cast,
     time_machine.move_to("2027-03-05 12:00:00+01:00", tick=False)
     repayments.repayment_comment(actor=f.actor_for(cast.staff_a), claim_id=claim.pk, comment="Midlene er bundet.")
     time_machine.move_to("2027-03-16 12:00:00+01:00", tick=False)
-    repayments.repayment_claim(
-        actor=f.actor_for(cast.caseworker),
-        claim_id=claim.pk,
-        due_date=dt.date(2027, 4, 30),
-        account_number="76940512340",
-    )
+    send_claim(cast, claim_id=claim.pk, due_date=dt.date(2027, 4, 30), account_number="76940512340")
     as_journaled = archive()
     assert {"report", "notice", "comment", "claim"} <= {source.split(":")[0] for source in as_journaled}
 
