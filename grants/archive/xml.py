@@ -50,6 +50,19 @@ def escaped(value) -> str:
     return escape(NOT_XML.sub("", value))
 
 
+def optional(name: str, value) -> str:
+    """``<name>value</name>``, or nothing when ``value`` says nothing (the schemas refuse empty strings):
+    for writers that make an element's text at once (``Writer.add``)."""
+    if value is None or value == "":
+        return ""
+    return f"<{name}>{escaped(value)}</{name}>"
+
+
+def moment(value: dt.datetime) -> str:
+    """A time as ``Writer.leaf`` writes it (to the second)."""
+    return value.isoformat(timespec="seconds")
+
+
 PIECES = 4096
 
 
@@ -84,6 +97,12 @@ class Writer:
         """Give ``out`` what is written so far (an element that ends does it every PIECES strings)."""
         self.out.write("".join(self.parts))
         self.parts.clear()
+
+    def add(self, text: str) -> None:
+        """Text made by the caller (its values escaped with ``escaped``): a whole element or more."""
+        self.parts.append(text)
+        if len(self.parts) > PIECES:
+            self.flush()
 
     def start_document(self) -> None:
         self.write('<?xml version="1.0" encoding="utf-8"?>\n')
