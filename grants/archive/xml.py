@@ -63,7 +63,8 @@ def moment(value: dt.datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-PIECES = 4096
+PIECES = 4096  # strings (elements written one by one) kept before they are given to the output
+ADDED = 64 * 1024  # characters (elements made whole by the caller, ``Writer.add``) kept before that
 
 
 class _Element:
@@ -92,16 +93,19 @@ class Writer:
         self.out = out
         self.parts: list[str] = []  # what is written, given to ``out`` in pieces of PIECES strings
         self.write = self.parts.append
+        self.added = 0  # characters added (``add``) since the last flush
 
     def flush(self) -> None:
         """Give ``out`` what is written so far (an element that ends does it every PIECES strings)."""
         self.out.write("".join(self.parts))
         self.parts.clear()
+        self.added = 0
 
     def add(self, text: str) -> None:
         """Text made by the caller (its values escaped with ``escaped``): a whole element or more."""
         self.parts.append(text)
-        if len(self.parts) > PIECES:
+        self.added += len(text)
+        if self.added > ADDED or len(self.parts) > PIECES:
             self.flush()
 
     def start_document(self) -> None:
