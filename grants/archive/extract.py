@@ -42,6 +42,7 @@ from grants.models import CaseFolder, JournalDocument, JournalEntry, Scheme
 __all__ = ["ExtractError", "archive_extract"]
 
 BATCH = 1000  # documents a worker copies at a time
+WORKERS = 2  # processes that copy (creating a file waits on the disk more than on the processor)
 CHUNK = 500  # case folders (with their entries and documents) or rows read from the database at a time
 XML_FILES = ("arkivstruktur.xml", "loependeJournal.xml", "offentligJournal.xml", "endringslogg.xml")
 
@@ -147,7 +148,7 @@ class Copier:
         self.storage = JournalDocument._meta.get_field("file").storage
         self.pool = None
         if on_disk(self.storage) and not multiprocessing.current_process().daemon:  # a Celery worker may not fork
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
         self.batch: list[tuple[str, str, int, str]] = []
         self.waiting: list[Future] = []
         self.worker_peak_kb = 0  # the copying worker's peak RSS
@@ -165,7 +166,7 @@ class Copier:
         if self.batch:
             self.waiting.append(self.pool.submit(copy_batch, self.batch))
             self.batch = []
-        while len(self.waiting) > 3:
+        while len(self.waiting) > 2 * WORKERS:
             self.done(self.waiting.pop(0))
 
     def done(self, future: Future) -> None:
