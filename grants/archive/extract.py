@@ -138,7 +138,7 @@ def on_disk(storage) -> bool:
 
 class Copier:
     """Copies the documents into ``dokumenter/`` while ``arkivstruktur.xml`` is written, which hands it
-    each document it describes (``add``). Files on the disk are copied by a worker process, a batch
+    each document it describes (``add``). Files on the disk are copied by WORKERS processes, a batch
     at a time, with at most a few batches waiting (memory stays the same); files in another storage
     (S3) are copied here, one by one."""
 
