@@ -381,8 +381,8 @@ def table_notes(rows: list[dict]) -> list[str]:
         f"seeded first with bulk_create: {seeded['folders']:,} case folders, {seeded['entries']:,} entries, "
         f"{seeded['documents']:,} documents in {row['seed_s']:.1f} s (committed: the bench database is dropped "
         "on the next run)",
-        f"{row['extract_s']:.1f} s ({row['cpu_s']:.1f} s of processor time, its copying worker's included, the "
-        f"database's not) and {row['peak_mb']:.0f} MB (the copying worker: {row.get('worker_mb', 0):.0f} MB), "
+        f"{row['extract_s']:.1f} s ({row['cpu_s']:.1f} s of processor time, its copying workers' included, the "
+        f"database's not) and {row['peak_mb']:.0f} MB (a copying worker: {row.get('worker_mb', 0):.0f} MB), "
         f"goal < {GOAL_S:.0f} s and < {GOAL_MB:.0f} MB "
         f"({'met' if met else 'MISSED'})",
     ]

@@ -20,35 +20,30 @@ import datetime as dt
 import multiprocessing
 import os
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
-from django.db.models import Max, Prefetch
+from django.db.models import Max
 from django.utils import timezone, translation
 
 from grants.archive.copying import ExtractError, copy_batch, copy_document, file_sha256
 from grants.archive.journals import write_both_journals, write_change_log
-from grants.archive.structure import SYSTEM, document_path, path_of, write_folder
-from grants.archive.xml import ADDML, ARKIVSTRUKTUR, Writer
+from grants.archive.public import JOURNAL_ROW
+from grants.archive.structure import DOCUMENT_ROW, ENTRY_ROW, FOLDER_ROW, SYSTEM, StructureWriter, path_of
+from grants.archive.xml import ADDML, ARKIVSTRUKTUR, Writer, escaped, text_of
 from grants.models import CaseFolder, JournalDocument, JournalEntry, Scheme
 
 __all__ = ["ExtractError", "archive_extract"]
 
 BATCH = 1000  # documents a worker copies at a time
+WORKERS = 2  # processes that copy (creating a file waits on the disk more than on the processor)
 CHUNK = 500  # case folders (with their entries and documents) or rows read from the database at a time
-# What the writers read of an entry (the rest, the note of a request for access among it, stays behind).
-ENTRY_FIELDS = (
-    "id", "folder", "number", "journal_year", "journal_sequence", "type", "title", "public_title",
-    "journal_date", "document_date", "correspondent_name", "correspondent_email", "correspondent_screened",
-    "access_code", "legal_basis", "status", "written_off", "written_off_on", "registered_at", "system_id",
-)  # fmt: skip
-FOLDER_FIELDS = (
-    "id", "case", "year", "sequence", "title", "public_title", "admin_unit", "archive_code", "opened_on",
-    "system_id",
-)  # fmt: skip
 XML_FILES = ("arkivstruktur.xml", "loependeJournal.xml", "offentligJournal.xml", "endringslogg.xml")
 
 
@@ -73,20 +68,28 @@ class Extract:
         )
 
     def folders_query(self):
-        """The case folders with their entries and documents; of the case only what the writers read."""
-        entries = (
-            JournalEntry.objects.select_related("caseworker", "written_off_by")
-            .only(*ENTRY_FIELDS, "caseworker__full_name", "written_off_by__system_id")
-            .prefetch_related("documents")
-            .order_by("number")
-        )
+        """The case folders of the extract, oldest first, as rows of ``FOLDER_ROW``."""
         return (
             CaseFolder.objects.filter(case__call__scheme=self.scheme, year__range=(self.first_year, self.last_year))
-            .select_related("case__assigned_to")
-            .only(*FOLDER_FIELDS, "case__state", "case__assigned_to__full_name")
-            .prefetch_related(Prefetch("entries", queryset=entries))
             .order_by("year", "sequence")
+            .values_list(*FOLDER_ROW, named=True)
         )
+
+    def folders_with_entries(self) -> Iterator[tuple[list, dict[int, list], dict[int, list]]]:
+        """The case folders a chunk at a time, with their entries by folder and the entries' documents by
+        entry (rows of ``ENTRY_ROW`` and ``DOCUMENT_ROW``): three queries per chunk."""
+        folders = self.folders_query().iterator(chunk_size=CHUNK)
+        while chunk := list(islice(folders, CHUNK)):
+            ids = [folder.id for folder in chunk]
+            entries: dict[int, list] = defaultdict(list)
+            rows = JournalEntry.objects.filter(folder__in=ids).order_by("folder", "number")
+            for entry in rows.values_list(*ENTRY_ROW, named=True):
+                entries[entry.folder_id].append(entry)
+            documents: dict[int, list] = defaultdict(list)
+            rows = JournalDocument.objects.filter(entry__folder__in=ids).order_by("entry", "number")
+            for document in rows.values_list(*DOCUMENT_ROW, named=True):
+                documents[document.entry_id].append(document)
+            yield chunk, entries, documents
 
     def entries_query(self):
         return JournalEntry.objects.filter(
@@ -96,12 +99,7 @@ class Extract:
     def journal_query(self):
         """The entries of the journals, with their case folder: a note not to be journaled (X) is in
         arkivstruktur, and in neither journal."""
-        return (
-            self.entries_query()
-            .exclude(type=JournalEntry.Type.NOTE)
-            .select_related("folder")
-            .only(*ENTRY_FIELDS, *(f"folder__{name}" for name in FOLDER_FIELDS if name != "case"))
-        )
+        return self.entries_query().exclude(type=JournalEntry.Type.NOTE).values_list(*JOURNAL_ROW, named=True)
 
     def documents_query(self):
         return JournalDocument.objects.filter(entry__in=self.entries_query().values("pk")).order_by("pk")
@@ -140,7 +138,7 @@ def on_disk(storage) -> bool:
 
 class Copier:
     """Copies the documents into ``dokumenter/`` while ``arkivstruktur.xml`` is written, which hands it
-    each document it describes (``add``). Files on the disk are copied by a worker process, a batch
+    each document it describes (``add``). Files on the disk are copied by WORKERS processes, a batch
     at a time, with at most a few batches waiting (memory stays the same); files in another storage
     (S3) are copied here, one by one."""
 
@@ -150,17 +148,17 @@ class Copier:
         self.storage = JournalDocument._meta.get_field("file").storage
         self.pool = None
         if on_disk(self.storage) and not multiprocessing.current_process().daemon:  # a Celery worker may not fork
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"))
         self.batch: list[tuple[str, str, int, str]] = []
         self.waiting: list[Future] = []
         self.worker_peak_kb = 0  # the copying worker's peak RSS
 
-    def add(self, document: JournalDocument) -> None:
-        target = self.out / document_path(document)
+    def add(self, path: str, name: str, sha256: str, size: int) -> None:
+        """Copy the stored file ``name`` to ``path`` in the extract, checked against ``sha256`` and ``size``."""
         if self.pool is None:
-            copy_document(self.storage.open(document.file.name, "rb"), document.sha256, document.size, target)
+            copy_document(self.storage.open(name, "rb"), sha256, size, self.out / path)
             return
-        self.batch.append((self.storage.path(document.file.name), document.sha256, document.size, str(target)))
+        self.batch.append((self.storage.path(name), sha256, size, f"{self.out}/{path}"))
         if len(self.batch) >= BATCH:
             self.send()
 
@@ -168,7 +166,7 @@ class Copier:
         if self.batch:
             self.waiting.append(self.pool.submit(copy_batch, self.batch))
             self.batch = []
-        while len(self.waiting) > 3:
+        while len(self.waiting) > 2 * WORKERS:
             self.done(self.waiting.pop(0))
 
     def done(self, future: Future) -> None:
@@ -232,14 +230,13 @@ def write_classes(extract: Extract, w: Writer, *, closed_at, copier: Copier) -> 
             w.leaf("tittel", scheme.name)
             w.leaf("opprettetDato", closed_at)
             w.leaf("opprettetAv", SYSTEM)
-            for folder in extract.folders_query().iterator(chunk_size=CHUNK):
-                write_folder(w, folder, closed_at=closed_at)
-                extract.folders += 1
-                for entry in folder.entries.all():
-                    extract.entries += 1
-                    for document in entry.documents.all():
-                        copier.add(document)
-                        extract.documents += 1
+            structure = StructureWriter(w, closed_at=closed_at, on_document=copier.add)
+            for folders, entries, documents in extract.folders_with_entries():
+                for folder in folders:
+                    structure.folder(folder, entries[folder.id], documents)
+                    extract.entries += len(entries[folder.id])
+                extract.folders += len(folders)
+                extract.documents += sum(map(len, documents.values()))
 
 
 def closing_time(extract: Extract) -> dt.datetime:
@@ -301,7 +298,7 @@ def write_journals(extract: Extract, *, closed_at) -> None:
     changed = (
         extract.entries_query()
         .exclude(status=JournalEntry.Status.REGISTERED)
-        .only("id", "system_id", "registered_at", "status")
+        .values_list("system_id", "registered_at", "status")
     )
     extract.checksums["endringslogg.xml"] = atomic_xml(
         extract.out / "endringslogg.xml",
@@ -338,14 +335,11 @@ def property_(w: Writer, name: str, value) -> None:
 
 
 def write_addml_file(w: Writer, path: str, sha256: str, size: int) -> None:
-    with (
-        w.element("dataObject", {"name": path}),
-        w.element("properties"),
-        w.element("property", {"name": "file"}),
-        w.element("properties"),
-    ):
-        property_(w, "name", path)
-        property_(w, "size", size)
-        with w.element("property", {"name": "checksum"}), w.element("properties"):
-            property_(w, "algorithm", "SHA256")
-            property_(w, "value", sha256)
+    w.add(
+        f'<dataObject name={quoteattr(text_of(path))}><properties><property name="file"><properties>'
+        f'<property name="name"><value>{escaped(path)}</value></property>'
+        f'<property name="size"><value>{size}</value></property>'
+        '<property name="checksum"><properties><property name="algorithm"><value>SHA256</value></property>'
+        f'<property name="value"><value>{escaped(sha256)}</value></property></properties></property>'
+        "</properties></property></properties></dataObject>"
+    )

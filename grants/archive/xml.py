@@ -50,7 +50,21 @@ def escaped(value) -> str:
     return escape(NOT_XML.sub("", value))
 
 
-PIECES = 4096
+def optional(name: str, value) -> str:
+    """``<name>value</name>``, or nothing when ``value`` says nothing (the schemas refuse empty strings):
+    for writers that make an element's text at once (``Writer.add``)."""
+    if value is None or value == "":
+        return ""
+    return f"<{name}>{escaped(value)}</{name}>"
+
+
+def moment(value: dt.datetime) -> str:
+    """A time as ``Writer.leaf`` writes it (to the second)."""
+    return value.isoformat(timespec="seconds")
+
+
+PIECES = 4096  # strings (elements written one by one) kept before they are given to the output
+ADDED = 64 * 1024  # characters (elements made whole by the caller, ``Writer.add``) kept before that
 
 
 class _Element:
@@ -79,11 +93,20 @@ class Writer:
         self.out = out
         self.parts: list[str] = []  # what is written, given to ``out`` in pieces of PIECES strings
         self.write = self.parts.append
+        self.added = 0  # characters added (``add``) since the last flush
 
     def flush(self) -> None:
         """Give ``out`` what is written so far (an element that ends does it every PIECES strings)."""
         self.out.write("".join(self.parts))
         self.parts.clear()
+        self.added = 0
+
+    def add(self, text: str) -> None:
+        """Text made by the caller (its values escaped with ``escaped``): a whole element or more."""
+        self.parts.append(text)
+        self.added += len(text)
+        if self.added > ADDED or len(self.parts) > PIECES:
+            self.flush()
 
     def start_document(self) -> None:
         self.write('<?xml version="1.0" encoding="utf-8"?>\n')
