@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -37,12 +38,19 @@ def version() -> int:
     return current
 
 
-def invalidate(**_kwargs) -> None:
-    """Drop every cached public call page (connected to the models' signals below)."""
+def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # not set (or the cache is away): the next reader sets a new one
         cache.set(VERSION_KEY, int(timezone.now().timestamp() * 1000), None)
+
+
+def invalidate(**_kwargs) -> None:
+    """Drop every cached public call page (connected to the models' signals below): now, and again
+    when the change is committed, so that a page another reader rendered from the old rows while the
+    transaction was open is not kept."""
+    _bump()
+    transaction.on_commit(_bump)
 
 
 def next_change(calls: Iterable[Call], now: dt.datetime) -> dt.datetime | None:

@@ -242,3 +242,19 @@ def test_a_logged_in_reader_gets_the_cached_part_and_their_own_answer(client, ca
     assert reverse("application_start", args=[cast.call.pk]) in html  # county A may apply: their own answer
     login(client, cast.caseworker)
     assert reverse("application_start", args=[cast.call.pk]) not in page(client, cast.call)
+
+
+def test_a_page_rendered_from_the_old_rows_during_a_change_is_dropped_when_it_commits(
+    client, cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        cast.call.title = "Tittel etter endringen"
+        cast.call.save()
+        # Another reader, before the commit, renders and caches the page (from the old rows in real life).
+        assert "Tittel etter endringen" in listing(client)
+        stale = client.get(reverse("call_list")).content
+    # The commit drops what was cached meanwhile: the next reader renders afresh.
+    cast.call.refresh_from_db()
+    Call.objects.filter(pk=cast.call.pk).update(title_nb="Tittel skrevet utenom modellen")
+    assert b"Tittel skrevet utenom modellen" not in stale
+    assert "Tittel skrevet utenom modellen" in listing(client)
