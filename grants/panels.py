@@ -8,6 +8,7 @@ from grants.access import applications_for
 from grants.models import Application, BankAccount, Call, Case, DeadlineExtension, Decision, Letter
 from grants.services.budget import waiting_for_budget_holder
 from portal.access import can_confirm_for
+from portal.columns import translated
 from portal.dashboard import register
 from portal.models import Role
 
@@ -76,11 +77,7 @@ def submitted_applications(request):
     return {"applications": applications}
 
 
-ORGANISATION_NAME = (
-    "application__organisation__name",
-    "application__organisation__name_nb",
-    "application__organisation__name_nn",
-)
+ORGANISATION_NAME = translated("application__organisation__name")
 
 
 @register(Role.CASEWORKER, Role.ADMIN, Role.AUDITOR, template="grants/panels/casework.html", order=15)
@@ -138,9 +135,7 @@ def county_decisions(request):
             "amount",
             "accepted_at",
             "case__application_id",
-            "case__application__call__title",
-            "case__application__call__title_nb",
-            "case__application__call__title_nn",
+            *translated("case__application__call__title"),
         )
         .order_by("-approved_at")[:20]
     )

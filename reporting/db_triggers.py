@@ -66,13 +66,12 @@ def ensure_sqlite_triggers(sender=None, *, using: str = "default", **kwargs) -> 
     connection = connections[using]
     if connection.vendor != "sqlite":
         return
-    columns = (
-        {c.name for c in connection.introspection.get_table_description(connection.cursor(), "reporting_annualreport")}
-        if "reporting_annualreport" in connection.introspection.table_names()
-        else set()
-    )
-    if "spent_total" not in columns or "reporting_accountline" not in connection.introspection.table_names():
-        return  # migrated only part of the way: nothing to keep yet
     with connection.cursor() as cursor:
+        tables = set(connection.introspection.table_names(cursor))
+        if not {"reporting_annualreport", "reporting_accountline"} <= tables:
+            return  # migrated only part of the way: nothing to keep yet
+        description = connection.introspection.get_table_description(cursor, "reporting_annualreport")
+        if "spent_total" not in {column.name for column in description}:
+            return  # before migration reporting 0012
         for statement in SQLITE_TRIGGERS:
             cursor.execute(statement)

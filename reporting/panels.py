@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from portal.columns import translated
 from portal.dashboard import register
 from portal.models import Role
 from reporting.models import (
@@ -22,7 +23,7 @@ from reporting.models import (
 
 # What the county's panels show of a call and a decision: not their long texts (issue 16: the rows
 # were read whole, several kilobytes each).
-CALL_TITLE = ("id", "title", "title_nb", "title_nn")
+CALL_TITLE = ("id", *translated("title"))
 DECISION_COLUMNS = (
     "kind",
     "amount",
@@ -99,7 +100,7 @@ def imdi_followup(request):
         .only(
             "submitted_at",
             *(f"application__call__{name}" for name in CALL_TITLE),
-            *(f"application__organisation__{name}" for name in ("name", "name_nb", "name_nn")),
+            *translated("application__organisation__name"),
         )
         .order_by("submitted_at", "id")[:10]
     )
@@ -109,7 +110,7 @@ def imdi_followup(request):
         "amount",
         "due_date",
         "comment_deadline",
-        *(f"case__application__organisation__{name}" for name in ("name", "name_nb", "name_nn")),
+        *translated("case__application__organisation__name"),
     )
     due = list(claims.filter(state=RepaymentClaim.State.CLAIMED).order_by("due_date", "id")[:10])
     # Claims a caseworker proposed: a budget holder (not the proposer) approves them before the letter goes.

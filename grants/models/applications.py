@@ -12,6 +12,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from grants.models.calls import Call, CostCategory
+from portal.columns import translated
 from portal.files import StoredFile
 from portal.limits import text_field
 from portal.models import Membership, Organisation, Role, User
@@ -65,15 +66,11 @@ class ApplicationQuerySet(models.QuerySet):
             "updated_at",
             "submitted_at",
             "call__id",
-            "call__title",
-            "call__title_nb",  # what reading ``call.title`` reads (grants.translation), in either language
-            "call__title_nn",
             "call__year",
             "call__application_deadline",
             "organisation__id",
-            "organisation__name",
-            "organisation__name_nb",
-            "organisation__name_nn",
+            # What reading ``call.title`` and ``organisation.name`` reads (grants.translation), in either language.
+            *translated("call__title", "organisation__name"),
         )
 
 

@@ -25,6 +25,7 @@ from grants.snapshots import present
 from grants.views.applications import application_history
 from grants.workflows import CASE
 from portal.audit import Actor
+from portal.columns import translated
 from portal.models import Organisation
 from portal.rules import Refused, deny
 
@@ -61,12 +62,11 @@ def _inbox(filters: dict[str, str], sort: str, descending: bool):
     cases = (
         Case.objects.select_related("application", "application__organisation", "call", "assigned_to")
         .only(
-            *("id", "state", "recommended_total", "allocated", "call__id", "call__title", "assigned_to__id"),
+            *("id", "state", "recommended_total", "allocated", "call__id", "assigned_to__id"),
             *("assigned_to__full_name", "application__id", "application__reference", "application__state"),
-            *("application__submitted_at", "application__organisation__id", "application__organisation__name"),
+            *("application__submitted_at", "application__organisation__id"),
             # What reading the call's title and the county's name reads (grants/portal.translation).
-            *("call__title_nb", "call__title_nn"),
-            *("application__organisation__name_nb", "application__organisation__name_nn"),
+            *translated("call__title", "application__organisation__name"),
         )
         .annotate(
             submitted_title=Subquery(latest.values("snapshot__fields__title")[:1]),

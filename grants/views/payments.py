@@ -16,6 +16,7 @@ from grants.access import get_batch_for, get_imdi_decision_for, get_payment_for
 from grants.forms.payments import BatchConfirmForm, PaymentForm, PaymentRejectForm
 from grants.models import Decision, Payment, PaymentBatch
 from portal.audit import Actor
+from portal.columns import translated
 from portal.files import serve_file
 from portal.formats import ZERO, kr
 from portal.rules import Refused
@@ -139,12 +140,7 @@ def payments_due(request):
             "accepted_at",
             "approved_at",
             "case__application__reference",
-            "case__application__organisation__name",
-            "case__application__organisation__name_nb",
-            "case__application__organisation__name_nn",
-            "case__call__title",
-            "case__call__title_nb",
-            "case__call__title_nn",
+            *translated("case__application__organisation__name", "case__call__title"),
         )
         .annotate(committed=Sum("payments__amount", filter=~Q(payments__state=Payment.State.REJECTED), default=ZERO))
         .order_by(*order)

@@ -78,7 +78,7 @@ class RepaymentClaimForm(forms.Form):
 
     def __init__(self, *args, claim: RepaymentClaim, **kwargs):
         super().__init__(*args, **kwargs)
-        self.notice_amount = claim.notice_amount or claim.amount
+        self.notice_amount = claim.amount_in_notice
         self.fields["amount"].help_text = _(
             "Beløpet i forhåndsvarselet var %(amount)s. Du kan sette det ned etter merknadene, ikke opp."
         ) % {"amount": kr(self.notice_amount)}

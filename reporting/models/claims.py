@@ -156,6 +156,11 @@ class RepaymentClaim(models.Model):
         return _("Krav om tilbakebetaling %(reference)s") % {"reference": self.reference}
 
     @property
+    def amount_in_notice(self) -> Decimal:
+        """What the prior notice named: the claim's ceiling (a claim from before it was stored: its amount)."""
+        return self.notice_amount if self.notice_amount is not None else self.amount
+
+    @property
     def outstanding(self) -> Decimal:
         """What is left to settle of the claimed amount (set-offs and repayments counted)."""
         return self.amount - self.repaid_amount

@@ -224,10 +224,10 @@ def _claim_amount(claim: RepaymentClaim, amount: Decimal | None) -> None:
         return
     if amount <= 0:
         raise Refused(_("Beløpet må være større enn 0."))
-    notice_amount = claim.notice_amount or claim.amount
-    if amount > notice_amount:
+    if amount > claim.amount_in_notice:
         raise Refused(
-            _("Beløpet kan ikke være høyere enn i forhåndsvarselet (%(amount)s).") % {"amount": kr(notice_amount)}
+            _("Beløpet kan ikke være høyere enn i forhåndsvarselet (%(amount)s).")
+            % {"amount": kr(claim.amount_in_notice)}
         )
     claim.amount = amount
 
@@ -286,7 +286,7 @@ def repayment_claim(
             "repayment.claim_proposed",
             from_state=from_state,
             amount=str(claim.amount),
-            notice_amount=str(claim.notice_amount or claim.amount),
+            notice_amount=str(claim.amount_in_notice),
             due_date=due_date.isoformat(),
             account_number=account,
         )
@@ -312,7 +312,7 @@ def repayment_approve(*, actor: Actor, claim_id: int) -> RepaymentClaim:
         claim.claimed_at = claim.approved_at = timezone.now()
         claim.claimed_by, claim.approved_by = claim.proposed_by, actor.user
         entry = journal.journal_claim_letter(claim=claim)  # its number is the letter's "Vår referanse"
-        notice_amount = claim.notice_amount or claim.amount
+        notice_amount = claim.amount_in_notice
         pdf = _letter_pdf(claim, notice_amount, entry.document_number)
         also = ("state", "claimed_at", "claimed_by", "approved_at", "approved_by")
         letters.CLAIM_LETTER.store(claim, pdf, name=STORED_NAME, also=also)
