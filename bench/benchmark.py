@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils.text import slugify
 
-from bench import pages
+from bench import pages, profiles
 from bench.data import BenchData
 from bench.environment import BASE_DIR, busy_warning
 from bench.measures import MEASURES, Bench, measure_letters
@@ -67,6 +67,7 @@ def run(argv, *, port: int, env: dict[str, str], started: dt.datetime, begin: fl
 
     bench = Bench(args, data, port, sessions, probes, settings.SESSION_COOKIE_NAME, replays)
     served = serve_and_measure(bench, env, host)
+    timer.phase("profile each page that missed a goal (in process)", profile_missed, served.tables, sessions, host)
     tables = served.tables + letter_tables
     load_after = os.getloadavg()
     print_report(data, tables, served, pg_version)
@@ -143,6 +144,21 @@ def serve_and_measure(bench: Bench, env: dict[str, str], host: str) -> Served:
             tables.append(measure(bench))
         server_log = server.log_tail()
     return Served(tables, server_log, log_path, warning, load_before)
+
+
+def profile_missed(tables: list[Table], sessions: dict[str, list[str]], host: str) -> str:
+    """A profile of each page that missed one of its goals, under the pages table (issue 16: the
+    profile that shows what is left and why); the full trees go to ``var/bench/profiles/``."""
+    table = next((t for t in tables if t.name == "pages"), None)
+    missed = [row for row in (table.rows if table else []) if row.get("missed")]
+    out_dir = Path(settings.BENCH_DIR) / "profiles"
+    for row in missed:
+        session = (sessions.get(row["role"]) or [None])[0]
+        found = profiles.profile_page(row["page"], row["role"], row["path"], session, host, out_dir)
+        row["profile"] = {"ms": found.ms, "kinds_ms": found.kinds, "slowest": found.slowest, "hot": found.hot}
+        table.notes.append(found.summary())
+    connections.close_all()
+    return f"{len(missed)} pages" if missed else "every page met its goals"
 
 
 def print_report(data: BenchData, tables: list[Table], served: Served, pg_version: str) -> None:

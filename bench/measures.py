@@ -70,6 +70,7 @@ PAGE_COLUMNS = [
     Column("same-SQL req/s", "sql_rps", "{:.0f}"),
     Column("SQL ratio", "sql_ratio", "{:.2f}"),
     Column("errors", "errors"),
+    Column("goals", "goal", align="<"),
 ]
 
 
@@ -127,12 +128,24 @@ def _load_page(bench: Bench, page, url: str, probe, row: dict) -> dict:
     return result
 
 
+def missed_goals(page, row: dict) -> list[str]:
+    """The goals of issue 16 the page missed in this run (``[]``: all met)."""
+    missed = []
+    if page.goal is not None and row.get("ratio") is not None and row["ratio"] < page.goal:
+        missed.append(f"ratio {row['ratio']:.2f} < {page.goal}")
+    if page.rps_goal is not None and row.get("rps") is not None and row["rps"] < page.rps_goal:
+        missed.append(f"{row['rps']:.0f} req/s < {page.rps_goal}")
+    if page.p95_goal is not None and row.get("p95_ms") is not None and row["p95_ms"] > page.p95_goal:
+        missed.append(f"p95 {row['p95_ms']:.0f} ms > {page.p95_goal}")
+    return missed
+
+
 def _page_notes(page, row: dict, result: dict) -> list[str]:
-    """What to say under the table about a loaded page: a ratio below its goal, too few requests, errors."""
+    """What to say under the table about a loaded page: its goals, too few requests, errors."""
     notes = []
-    for key, label in (("ratio", "bare"), ("sql_ratio", "same-SQL")):
-        if page.goal is not None and row.get(key) is not None and row[key] < page.goal:
-            notes.append(f"{page.name} ({page.role}): {label} ratio {row[key]:.2f} is below the goal of {page.goal}.")
+    missed = missed_goals(page, row)
+    row["missed"] = missed
+    row["goal"] = ("MISSED: " + ", ".join(missed)) if missed else "met"
     if result["requests"] < 20:
         notes.append(
             f"{page.name} ({page.role}): only {result['requests']} timed requests; "

@@ -94,6 +94,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "portal.context_processors.portal",
             ],
+            # |date for the numeric formats without Django's per-call format lookup (issue 16).
+            "builtins": ["portal.templatetags.fast_dates"],
         },
     },
 ]

@@ -2,6 +2,7 @@
 apps' workflows.py (a state's tone sits beside its workflow table)."""
 
 import re
+from functools import cache
 
 from django import template
 from django.utils.html import format_html
@@ -54,13 +55,20 @@ def role_label(role: str) -> str:
     return Role(role).label if role in Role.values else role
 
 
+@cache
+def _state_labels(model) -> dict:
+    """The state field's labels (lazy, so translated when shown): ``get_state_display`` rebuilds this
+    dict on every call, and a list shows a state per row (issue 16)."""
+    return dict(model._meta.get_field("state").flatchoices)
+
+
 @register.simple_tag
 def status_tag(obj, label=None):
     """A state as a tag in words, coloured by the tone its workflow table gives it:
     ``{% status_tag case %}``, or ``{% status_tag report _("Venter på IMDi") %}`` for other words."""
     workflow = workflow_of(obj)
     tone = workflow.tone(obj.state) if workflow else ""
-    text = label if label is not None else obj.get_state_display()
+    text = label if label is not None else _state_labels(type(obj)).get(obj.state, obj.state)
     if tone:
         return format_html('<span class="status-tag status-{}">{}</span>', tone, text)
     return format_html('<span class="status-tag">{}</span>', text)
