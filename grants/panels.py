@@ -2,6 +2,7 @@
 calls IMDi runs, what has been submitted and what waits for IMDi's caseworkers."""
 
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from grants.access import applications_for
@@ -23,6 +24,7 @@ def open_calls(request):
     extended = DeadlineExtension.objects.filter(call=OuterRef("pk"), organisation=organisation).order_by(
         "-recorded_at", "-id"
     )
+    # Plain rows, not Call objects: a county may see a hundred calls here (issue 16).
     calls = list(
         Call.objects.published()
         .filter(eligible_organisations=organisation)
@@ -32,13 +34,16 @@ def open_calls(request):
             | Q(application_deadline__gt=now)
             | Q(extended_to__gt=now)
         )
-        .for_listing()
         .order_by("application_deadline", "pk")
+        .values("id", "title", "opens_at", "application_deadline", "extended_to")
     )
     for call in calls:
-        call.county_deadline = max(call.extended_to or call.application_deadline, call.application_deadline)
-        call.opens_later = call.opens_at is not None and call.opens_at > now
-        call.late = not call.opens_later and now >= call.county_deadline
+        deadline = call["application_deadline"]
+        call["county_deadline"] = max(call["extended_to"] or deadline, deadline)
+        call["extended"] = call["county_deadline"] != deadline
+        call["opens_later"] = call["opens_at"] is not None and call["opens_at"] > now
+        call["late"] = not call["opens_later"] and now >= call["county_deadline"]
+        call["url"] = reverse("call_detail", args=[call["id"]])
     return {"calls": calls, "now": now}
 
 

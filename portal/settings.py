@@ -115,7 +115,11 @@ if _db["ENGINE"].endswith("postgresql"):
     # PostgreSQL's JIT compiles any query the planner thinks costly (an aggregate over thousands of
     # rows, as on the statistics page) and that costs 20–30 ms a query, more than the query itself:
     # a web request's queries are short, so it is off for the portal's connections.
-    _db["OPTIONS"].setdefault("options", "-c jit=off")
+    # random_page_cost 1.1 (PostgreSQL's default, 4, prices a spinning disk): the portal's tables are
+    # in memory or on SSD, and at 4 the planner scanned all 20,000 cases to join a county's 150
+    # applications rather than look each up by its unique index (a county's dashboard panels: 4-5 ms
+    # a query -> under 1 ms on the bench data set, issue 16).
+    _db["OPTIONS"].setdefault("options", "-c jit=off -c random_page_cost=1.1")
 else:
     _db["OPTIONS"].setdefault("timeout", 20)
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
