@@ -21,4 +21,3 @@ def setting(name: str) -> str:
 def test_connection_options():
     assert setting("jit") == "off"
     assert float(setting("random_page_cost")) == pytest.approx(1.1)
-

@@ -16,12 +16,13 @@ VALUES = [
     dt.datetime(2026, 3, 29, 1, 59, 58),
     dt.datetime(2026, 12, 31, 23, 5, 7, tzinfo=OSLO),
     dt.datetime(2026, 10, 25, 2, 30, tzinfo=dt.UTC),
+    dt.datetime(2026, 10, 25, 2, 30, 15, 123456, tzinfo=OSLO),
     dt.time(9, 5),
     None,
     "",
     "17.05.2026",
 ]
-FORMATS = ["d.m.Y", "d.m.Y H:i", "d.m.Y H:i:s", "j. F Y", None, "Y"]
+FORMATS = ["d.m.Y", "d.m.Y H:i", "d.m.Y H:i:s", "c", "j. F Y", None, "Y"]
 
 
 def outcome(filter_, value, fmt):

@@ -57,6 +57,21 @@ def _latest_extension():
     ).order_by("-recorded_at", "-id")
 
 
+def _filtered(cases, filters: dict[str, str]):
+    """``cases`` narrowed to the inbox's chosen filters."""
+    if "call" in filters:
+        cases = cases.filter(call_id=filters["call"])
+    if "county" in filters:
+        cases = cases.filter(application__organisation_id=filters["county"])
+    if "state" in filters:
+        cases = cases.filter(state=filters["state"])
+    if filters.get("caseworker") == UNASSIGNED:
+        cases = cases.filter(assigned_to__isnull=True)
+    elif "caseworker" in filters:
+        cases = cases.filter(assigned_to_id=filters["caseworker"])
+    return cases
+
+
 def _inbox(filters: dict[str, str], sort: str, descending: bool):
     latest = _latest_submission()
     cases = (
@@ -83,16 +98,7 @@ def _inbox(filters: dict[str, str], sort: str, descending: bool):
             ),
         )
     )
-    if "call" in filters:
-        cases = cases.filter(call_id=filters["call"])
-    if "county" in filters:
-        cases = cases.filter(application__organisation_id=filters["county"])
-    if "state" in filters:
-        cases = cases.filter(state=filters["state"])
-    if filters.get("caseworker") == UNASSIGNED:
-        cases = cases.filter(assigned_to__isnull=True)
-    elif "caseworker" in filters:
-        cases = cases.filter(assigned_to_id=filters["caseworker"])
+    cases = _filtered(cases, filters)
     expression = SORTS[sort][1]
     order = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
     return cases.order_by(order, "application__organisation__name", "pk")
@@ -149,7 +155,10 @@ def case_list(request):
     sort = sort.removeprefix("-")
     if sort not in SORTS:
         sort, descending = DEFAULT_SORT, False
-    page = Paginator(_inbox(filters, sort, descending), PAGE_SIZE).get_page(request.GET.get("side"))
+    # Counted on the cases alone: the page's query joins and annotates what only its 50 rows need.
+    paginator = Paginator(_inbox(filters, sort, descending), PAGE_SIZE)
+    paginator.count = _filtered(Case.objects.all(), filters).count()
+    page = paginator.get_page(request.GET.get("side"))
     labels = {value: str(label) for value, label in S.choices}  # get_state_display rebuilds its choices per call
     for case in page.object_list:
         case.state_label = labels[case.state]
