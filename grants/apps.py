@@ -7,11 +7,12 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Tilskudd: ordninger, utlysninger og søknader")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from grants import panels, public_pages, workflows  # noqa: F401  (register the dashboard panels, the tables and
 
         # actions, and the signals that drop the cached call pages)
-        from grants.db_triggers import ensure_sqlite_triggers
+        from grants.db_triggers import drop_sqlite_triggers, ensure_sqlite_triggers
 
+        pre_migrate.connect(drop_sqlite_triggers, sender=self, dispatch_uid="grants_sqlite_triggers")
         post_migrate.connect(ensure_sqlite_triggers, sender=self, dispatch_uid="grants_sqlite_triggers")

@@ -2,6 +2,8 @@
 
 SQLite rebuilds a table to alter it (a new constraint, a changed column) and the rebuilt table has
 no triggers: ``ensure_sqlite_triggers`` runs after every ``migrate`` and puts back any that are gone.
+Nor can SQLite rebuild a table that another table's trigger names (the payments' triggers name
+``grants_decision``): ``drop_sqlite_triggers`` removes them before every ``migrate``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,23 @@ SQLITE_TRIGGERS = [
         WHEN NEW.state = 'paid' AND OLD.state <> 'paid' BEGIN
         UPDATE grants_decision SET paid = paid + NEW.amount WHERE id = NEW.decision_id; END""",
 ]
+
+SQLITE_UNINSTALL = [
+    f"DROP TRIGGER IF EXISTS {name}"
+    for name in (
+        *(f"grants_case_allocated_{kind}" for kind in ("insert", "update", "delete")),
+        *(f"grants_payment_paid_{kind}" for kind in ("insert", "update")),
+    )
+]
+
+
+def drop_sqlite_triggers(sender=None, *, using: str = "default", **kwargs) -> None:
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for statement in SQLITE_UNINSTALL:
+            cursor.execute(statement)
 
 
 def ensure_sqlite_triggers(sender=None, *, using: str = "default", **kwargs) -> None:

@@ -15,13 +15,13 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Oppfølging: rapporter og regnskap")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from grants.multi_year import PREVIOUS_UNUSED
         from grants.services import APPLICATION_PREFILLS
         from grants.services.journal_backfill import BACKFILLS
         from reporting import notices, panels, tasks, workflows  # noqa: F401  (register the digest, panels, tasks, tables, actions)
-        from reporting.db_triggers import ensure_sqlite_triggers
+        from reporting.db_triggers import drop_sqlite_triggers, ensure_sqlite_triggers
         from reporting.services.journal_backfill import case_documents
         from reporting.services.review import carry_over_prefill, previous_unused
 
@@ -31,4 +31,5 @@ class ReportingConfig(AppConfig):
             PREVIOUS_UNUSED.append(previous_unused)
         if case_documents not in BACKFILLS:
             BACKFILLS.append(case_documents)
+        pre_migrate.connect(drop_sqlite_triggers, sender=self, dispatch_uid="reporting_sqlite_triggers")
         post_migrate.connect(ensure_sqlite_triggers, sender=self, dispatch_uid="reporting_sqlite_triggers")

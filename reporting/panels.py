@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from portal.columns import translated
@@ -37,13 +37,10 @@ DECISION_COLUMNS = (
 def county_reports(request):
     """The county's accepted grants that still need a report, and the reports it has sent."""
     organisation_id = request.membership.organisation_id
-    done = AnnualReport.objects.filter(
-        decision=OuterRef("pk"), state__in=[AnnualReport.State.SUBMITTED, AnnualReport.State.APPROVED]
-    )
     due = list(
         accepted_grants()
         .filter(case__application__organisation_id=organisation_id)
-        .filter(~Exists(done))
+        .filter(report_done=False)
         .select_related("case__application__call", "annual_report")
         .only(*DECISION_COLUMNS, "report_deadline", "annual_report__state", "annual_report__decision_id")
         .order_by("report_deadline", "id")[:20]

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -55,7 +55,14 @@ from portal.dates import start_of_day
 from portal.formats import kr
 from portal.mail import compose
 from portal.models import COUNTY_ROLES, Delegation, Membership, Organisation, Role
-from reporting.models import AnnualReport, Reminder, ReminderKind, ReminderText, RepaymentClaim, accepted_grants
+from reporting.models import (
+    Reminder,
+    ReminderKind,
+    ReminderText,
+    RepaymentClaim,
+    accepted_grants,
+    report_deadline_expression,
+)
 from reporting.reminder_texts import (  # noqa: F401  (the texts' API is offered here too)
     DEFAULT_TEXTS,
     placeholders,
@@ -77,7 +84,6 @@ ACCEPTANCE_AFTER = dt.timedelta(days=7)
 OVERDUE_LOOKBACK = dt.timedelta(days=90)
 STALE_CLAIM = dt.timedelta(hours=1)
 OVERDUE = "overdue"
-DELIVERED = (AnnualReport.State.SUBMITTED, AnnualReport.State.APPROVED)
 
 
 # --- Candidates ---------------------------------------------------------------------------------
@@ -262,17 +268,9 @@ def _awaiting_acceptance(now: dt.datetime) -> list[Candidate]:
     return found
 
 
-def report_deadline_expression():
-    """The report's own deadline when the county has begun one (IMDi may have moved it), else the
-    decision's."""
-    own = AnnualReport.objects.filter(decision=OuterRef("pk")).values("deadline")[:1]
-    return Coalesce(Subquery(own), F("report_deadline"))
-
-
 def reports_not_delivered():
     """Accepted grants whose annual report is missing or not submitted (nor approved)."""
-    delivered = AnnualReport.objects.filter(decision=OuterRef("pk"), state__in=DELIVERED)
-    return accepted_grants().exclude(Exists(delivered)).annotate(due=report_deadline_expression())
+    return accepted_grants().filter(report_done=False).annotate(due=report_deadline_expression())
 
 
 def _reports(now: dt.datetime) -> list[Candidate]:

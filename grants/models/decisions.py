@@ -89,6 +89,12 @@ class Decision(models.Model):
     acceptance_notified_at = models.DateTimeField(null=True, blank=True)
     # The sum of the payments, kept by a trigger (migration 0006).
     paid = models.DecimalField(_("utbetalt (kr)"), **AMOUNT, default=Decimal("0"))
+    # Whether the grant's annual report is sent in (submitted or approved): kept by the database from
+    # reporting's reports (reporting.db_triggers), so that the overdue reports are read from the few
+    # grants still waiting for one (the index below) rather than by joining every grant to its report.
+    report_done = models.BooleanField(
+        _("rapport og regnskap er levert"), default=False, db_default=False, editable=False
+    )
 
     objects = DecisionQuerySet.as_manager()
 
@@ -129,6 +135,18 @@ class Decision(models.Model):
                 name="decision_payment_due",
             ),
             models.Index(fields=["proposed_at"], condition=Q(state="proposed"), name="decision_to_approve"),
+            # The accepted grants whose report is still to come, a few among thousands: what overdue_reports reads.
+            models.Index(
+                fields=["report_deadline", "id"],
+                condition=Q(
+                    kind="grant",
+                    state="approved",
+                    reversed_at__isnull=True,
+                    accepted_at__isnull=False,
+                    report_done=False,
+                ),
+                name="decision_report_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,7 @@ from reporting.models.reports import (
     accepted_grants,
     export_upload_to,
     overdue_reports,
+    report_deadline_expression,
     report_upload_to,
 )
 
@@ -55,5 +56,6 @@ __all__ = [
     "earliest_comment_deadline",
     "export_upload_to",
     "overdue_reports",
+    "report_deadline_expression",
     "report_upload_to",
 ]

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from grants.models import Application, Call, Case, CostCategory, Decision
@@ -365,12 +366,18 @@ def accepted_grants():
     return Decision.objects.grants_in_force().filter(accepted_at__isnull=False)
 
 
+def report_deadline_expression():
+    """The report's own deadline when the county has begun one (IMDi may have moved it), else the
+    decision's: for a query of decisions."""
+    own = AnnualReport.objects.filter(decision=OuterRef("pk")).order_by().values("deadline")[:1]
+    return Coalesce(Subquery(own), F("report_deadline"))
+
+
 def overdue_reports(now: dt.datetime):
-    """Accepted grants whose report is missing or unsent (draft, returned) after its deadline."""
-    return accepted_grants().filter(
-        Q(annual_report__isnull=True, report_deadline__lt=now)
-        | Q(
-            annual_report__state__in=[AnnualReport.State.DRAFT, AnnualReport.State.RETURNED],
-            annual_report__deadline__lt=now,
-        )
-    )
+    """Accepted grants whose report is missing or unsent (draft, returned) after its deadline.
+
+    Read from the few grants whose report is not done (``Decision.report_done``, kept by the
+    database; index ``decision_report_due``), each with its report's deadline (a report not done
+    is a draft or a returned one) or, without a report, the decision's.
+    """
+    return accepted_grants().filter(report_done=False).alias(due=report_deadline_expression()).filter(due__lt=now)
