@@ -99,7 +99,11 @@ class Case(models.Model):
             ),
             models.CheckConstraint(condition=Q(state__in=CASE_STATES), name="case_state_known"),
         ]
-        indexes = [models.Index(fields=["call", "state"], name="case_call_state")]
+        indexes = [
+            models.Index(fields=["call", "state"], name="case_call_state"),
+            # A caseworker's open cases on the dashboard, among all the cases they ever had (issue 16).
+            models.Index(fields=["assigned_to", "state"], name="case_worker_state"),
+        ]
 
     def __str__(self) -> str:
         return str(self.application)
