@@ -191,10 +191,11 @@ def application_section_save(
         ):
             raise Refused(_("IMDi har godkjent beløpet som overføres fra i fjor. Det kan ikke endres i søknaden."))
         changed = [field for field, value in data.items() if getattr(application, field) != value]
-        old_lines = [(line.category_id, line.amount, line.description) for line in application.budget_lines.all()]
-        new_lines = [(line["category"].pk, line["amount"], line["description"]) for line in lines or []]
-        if lines is not None and old_lines != new_lines:
-            changed.append("budget_lines")
+        if lines is not None:  # the budget section: its lines are compared too
+            old_lines = [(line.category_id, line.amount, line.description) for line in application.budget_lines.all()]
+            new_lines = [(line["category"].pk, line["amount"], line["description"]) for line in lines]
+            if old_lines != new_lines:
+                changed.append("budget_lines")
         if not changed:
             return application  # nothing new (an autosave after a pause): no new version, no event
         for field, value in data.items():
@@ -212,7 +213,8 @@ def application_section_save(
                 for order, line in enumerate(lines)
             )
         application.versions = {**application.versions, section: current + 1}
-        application.save()
+        # Only the section's columns: an autosave every few seconds need not rewrite the whole row.
+        application.save(update_fields=[*data, "versions", "updated_at"])
         record(actor, application, "section_saved", section=section, fields=changed, version=current + 1)
     return application
 
