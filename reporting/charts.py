@@ -21,7 +21,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from portal.formats import NBSP, kr
+from portal.formats import NBSP, ZERO, kr
 
 WIDTH = 760
 LABEL_WIDTH = 210  # the row labels, right-aligned against the bars
@@ -33,6 +33,7 @@ LEGEND_HEIGHT = 30
 TOP = LEGEND_HEIGHT + 8
 MAX_LABEL = 30  # characters; the table has the whole name
 TENTH = Decimal("0.1")
+TEXT_DROP = (BAR_HEIGHT * Decimal("0.75")).quantize(TENTH)  # an amount's baseline below its bar's top
 
 # Dark colours with at least 7:1 contrast against white; the second and third series also differ by
 # their pattern, so that a reader who cannot tell the colours apart still can.
@@ -63,7 +64,7 @@ class Style:
     pattern_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a chart has hundreds, and a frozen one is slower to make
 class Bar:
     series: str
     value: Decimal
@@ -77,7 +78,7 @@ class Bar:
     text_y: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     label: str
     full_label: str
@@ -161,8 +162,9 @@ def _styles(chart_id: str, count: int) -> tuple[Style, ...]:
 def _bars(y: int, series, row_values, styles, *, scale, label_width: int, fmt) -> tuple[Bar, ...]:
     """One row's bars, from the top ``y``; ``scale`` turns a value into a width."""
     bars = []
+    x = Decimal(label_width)
     for i, (s, value) in enumerate(zip(series, row_values, strict=True)):
-        top = y + i * (BAR_HEIGHT + BAR_GAP)
+        top = Decimal(y + i * (BAR_HEIGHT + BAR_GAP))
         bar_width = scale(value)
         bars.append(
             Bar(
@@ -170,12 +172,12 @@ def _bars(y: int, series, row_values, styles, *, scale, label_width: int, fmt) -
                 value=value,
                 text=fmt(value),
                 style=styles[i],
-                x=Decimal(label_width),
-                y=Decimal(top),
+                x=x,
+                y=top,
                 width=bar_width,
                 height=BAR_HEIGHT,
                 text_x=label_width + bar_width + 6,
-                text_y=_tenth(top + BAR_HEIGHT * Decimal("0.75")),
+                text_y=top + TEXT_DROP,
             )
         )
     return tuple(bars)
@@ -208,12 +210,12 @@ def bar_chart(
     if not 1 <= len(series) <= len(STYLES):
         raise ValueError(f"a chart has 1 to {len(STYLES)} series, not {len(series)}")
     styles = _styles(chart_id, len(series))
-    values = [[max(_value(item, s.key), Decimal("0")) for s in series] for item in items]
-    largest = max((v for row in values for v in row), default=Decimal("0"))
+    values = [[max(_value(item, s.key), ZERO) for s in series] for item in items]
+    largest = max((v for row in values for v in row), default=ZERO)
     area = Decimal(width - label_width - VALUE_SPACE)
 
     def scale(value: Decimal) -> Decimal:
-        return _tenth(area * value / largest) if largest else Decimal("0")
+        return (area * value / largest).quantize(TENTH, rounding=ROUND_HALF_UP) if largest else ZERO
 
     row_height = len(series) * BAR_HEIGHT + (len(series) - 1) * BAR_GAP
     rows, y = [], TOP

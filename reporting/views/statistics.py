@@ -3,22 +3,14 @@ and each scheme across the years. Read-only pages for caseworkers, admins and au
 
 from __future__ import annotations
 
-from decimal import Decimal
-from html import escape
-
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from grants.models import Case, Payment
 from portal.formats import kr
-from reporting import statistics
+from reporting import statistics, tables
 from reporting.charts import Series, bar_chart, count
 from reporting.permissions import can_view_statistics
-
-NO_VALUE = "–"  # in a cell with nothing to show yet
 
 
 def _figures_series(*keys: str) -> list[Series]:
@@ -34,28 +26,6 @@ def _figures_series(*keys: str) -> list[Series]:
         "spent": _("Regnskap (brukt)"),
     }
     return [Series(key, labels[key]) for key in keys]
-
-
-def money_cells(figures: dict[str, Decimal]) -> SafeString:
-    """A table row's amounts as its ``<td data-figure="...">`` cells, each written once here with
-    ``kr``: a template loop with a filter per cell cost the long tables more than their queries."""
-    cells = (f'<td class="text-end" data-figure="{key}">{escape(kr(amount))}</td>' for key, amount in figures.items())
-    return mark_safe("".join(cells))  # noqa: S308 -- the figure names are ours and every amount is escaped
-
-
-def _year_rows(scheme: statistics.SchemeYears) -> list[dict]:
-    # Dicts: the template language finds a key quicker than an attribute.
-    return [
-        {
-            "call_id": str(row.call_id),
-            "url": reverse("statistics_call", args=[row.call_id]),
-            "year": str(row.year),
-            "title": row.title,
-            "is_published": row.is_published,
-            "cells": money_cells({"pot": row.pot, **row.figures.__dict__}),
-        }
-        for row in scheme.rows
-    ]
 
 
 @require_GET
@@ -80,15 +50,9 @@ def statistics_overview(request):
             label=lambda item: str(item["year"]),
             series=_figures_series("pot", "allocated", "paid"),
         )
-        sections.append(
-            {
-                "scheme": scheme,
-                "chart": chart,
-                "table_id": table_id,
-                "rows": _year_rows(scheme),
-                "sums": money_cells({"pot": scheme.pot, **scheme.totals.__dict__}) if len(scheme.rows) > 1 else None,
-            }
-        )
+        sums = tables.money_cells({"pot": scheme.pot, **scheme.totals.__dict__}) if len(scheme.rows) > 1 else None
+        rows = tables.year_rows(scheme.rows)
+        sections.append({"scheme": scheme, "chart": chart, "table_id": table_id, "rows": rows, "sums": sums})
     return render(request, "reporting/statistics/overview.html", {"sections": sections})
 
 
@@ -154,49 +118,14 @@ def _other_charts(stats) -> dict:
     }
 
 
-def _county_rows(stats: statistics.CallStatistics) -> list[dict]:
-    states = {state: str(label) for state, label in Case.State.choices}
-    return [
-        {
-            "organisation_id": str(row.organisation_id),
-            "name": row.name,
-            "state": states.get(row.case_state, row.case_state),
-            "cells": money_cells(row.figures.__dict__),
-        }
-        for row in stats.counties
-    ]
-
-
 def _category_rows(stats: statistics.CallStatistics) -> list[dict]:
     return [
         {
             "category_id": str(row.category_id),
             "name": row.name,
-            "cells": money_cells({"budget": row.budget, "granted": row.granted, "spent": row.spent}),
+            "cells": tables.money_cells({"budget": row.budget, "granted": row.granted, "spent": row.spent}),
         }
         for row in stats.categories
-    ]
-
-
-def _payment_rows(payments: list[dict]) -> list[dict]:
-    """The payments as the table writes them: an amount in kroner, the state in words, a date as
-    ``10.02.2025`` and a dash for what is not there yet."""
-    states = {state: str(label) for state, label in Payment.State.choices}
-    return [
-        {
-            "pk": str(row["pk"]),
-            "organisation": row["organisation"],
-            "application": row["application"],
-            "amount": kr(row["amount"]),
-            "state": states.get(row["state"], row["state"]),
-            "account": row["account"] or NO_VALUE,
-            "proposer": row["proposer"],
-            "attester": row["attester"] or NO_VALUE,
-            "approver": row["approver"] or NO_VALUE,
-            "payment_file": row["payment_file"] or NO_VALUE,
-            "paid_on": f"{row['paid_on']:%d.%m.%Y}" if row["paid_on"] else NO_VALUE,
-        }
-        for row in payments
     ]
 
 
@@ -216,20 +145,22 @@ def statistics_call(request, pk: int):
     for item in totals:
         item["text"] = kr(item["value"])
     category_totals = stats.category_totals
+    payments = stats.payments[: statistics.PAYMENT_ROWS]
     context = {
         "call": call,
         "stats": stats,
         "totals": totals,
         "charts": {**_money_charts(stats, totals), **_other_charts(stats)},
-        "counties": _county_rows(stats),
-        "county_sums": money_cells(stats.totals.__dict__),
+        "counties": tables.county_rows(stats.counties),
+        "county_sums": tables.money_cells(stats.totals.__dict__),
         "categories": _category_rows(stats),
-        "category_sums": money_cells(
+        "category_sums": tables.money_cells(
             {"budget": category_totals.budget, "granted": category_totals.granted, "spent": category_totals.spent}
         ),
         "case_total": sum(s.count for s in stats.case_states),
         "application_total": sum(s.count for s in stats.application_states),
-        "payments": _payment_rows(stats.payments[: statistics.PAYMENT_ROWS]),
-        "more_payments": len(stats.payments) > statistics.PAYMENT_ROWS,
+        "payments": tables.payment_rows(payments),
+        "payment_count": len(payments),
+        "more_payments": len(stats.payments) > len(payments),
     }
     return render(request, "reporting/statistics/call.html", context)

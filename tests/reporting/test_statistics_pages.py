@@ -291,11 +291,20 @@ def test_call_page_shows_every_county_category_payment_and_state(client, login_a
     assert page.rows["case-sum"] == ["I alt", "5"]
 
 
-def test_a_county_name_and_a_title_are_escaped(client, login_as, cast, years):
+def test_names_and_titles_are_escaped(client, login_as, cast, years):
     cast.county_c.name = "Fylke <b>C</b> & co"
     cast.county_c.save()
+    earlier = years["calls"][1]
+    earlier.title = 'Utlysning <i>"2021"</i>'
+    earlier.save()
     login_as("caseworker")
     html = client.get(reverse("statistics_call", args=[cast.call.pk])).content.decode()
-    assert "<b>C</b>" not in html
+    assert "<b>" not in html
     assert "Fylke &lt;b&gt;C&lt;/b&gt; &amp; co, Fordelt: " in html  # the bar's title in the chart
-    assert Page(html).rows[f"county-{cast.county_c.pk}"][0] == "Fylke <b>C</b> & co"
+    rows = Page(html).rows
+    assert rows[f"county-{cast.county_c.pk}"][0] == "Fylke <b>C</b> & co"
+    payment = Payment.objects.get(decision__case__application__organisation=cast.county_c)
+    assert rows[f"payment-{payment.pk}"][0] == "Fylke <b>C</b> & co"
+    html = client.get(reverse("statistics_overview")).content.decode()
+    assert "<i>" not in html
+    assert Page(html).rows[str(earlier.pk)][:2] == [f"{earlier.year} – statistikk for {earlier.title}", earlier.title]
