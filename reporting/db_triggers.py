@@ -3,6 +3,8 @@
 - ``AnnualReport.spent_total`` is the sum of its ``AccountLine.spent``, kept on every insert, change
   and delete of a line (migration reporting 0012). The statistics read it instead of summing every
   report's lines.
+- ``CallFigures``, each call's sums for the statistics: ``reporting.db_call_figures`` (migration
+  reporting 0014).
 - ``grants.Decision.report_done`` says whether the grant's annual report is sent in (submitted or
   approved), kept on every insert, change of state and delete of a report (migration reporting
   0013). The overdue reports are read from the few grants not done (index ``decision_report_due``)
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 from django.db import connections
 from django.db.migrations.recorder import MigrationRecorder
+
+from reporting.db_call_figures import CALL_FIGURES_SQLITE, CALL_FIGURES_SQLITE_UNINSTALL
 
 POSTGRES_INSTALL = """
 CREATE OR REPLACE FUNCTION reporting_accountline_spent_total() RETURNS trigger AS $$
@@ -158,7 +162,11 @@ SQLITE_UNINSTALL = [
 ]
 
 # The SQLite triggers by the migration that installs them.
-SQLITE_KEPT = {"0012_spent_total": SQLITE_TRIGGERS, "0013_report_done": SQLITE_REPORT_DONE}
+SQLITE_KEPT = {
+    "0012_spent_total": SQLITE_TRIGGERS,
+    "0013_report_done": SQLITE_REPORT_DONE,
+    "0014_call_figures": CALL_FIGURES_SQLITE,
+}
 
 
 def drop_sqlite_triggers(sender=None, *, using: str = "default", **kwargs) -> None:
@@ -166,7 +174,7 @@ def drop_sqlite_triggers(sender=None, *, using: str = "default", **kwargs) -> No
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        for statement in (*SQLITE_UNINSTALL, *SQLITE_REPORT_DONE_UNINSTALL):
+        for statement in (*SQLITE_UNINSTALL, *SQLITE_REPORT_DONE_UNINSTALL, *CALL_FIGURES_SQLITE_UNINSTALL):
             cursor.execute(statement)
 
 

@@ -12,8 +12,8 @@ The figures, as the pages explain them:
 - repaid (tilbakebetalt): the sum of ``RepaymentClaim.repaid_amount`` of the call's decisions.
 
 Every function here runs a fixed number of queries, whatever the number of applications or calls:
-the figures are correlated subqueries on the call's cases, or one grouped pass per table across calls,
-never a query per row.
+a call's figures are correlated subqueries on its cases, never a query per row; across the years,
+each call's sums are the ones the database keeps from the same rows (``CallFigures``).
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def _sum_of(queryset, group: str, column: str):
 
 def used_expression():
     """What one annual report used of IMDi's money: ``min(paid + carried_in, max(0, spent -
-    other_income))``, the same as ``paid + carried_in - AnnualReport.unused()``."""
+    other_income))``, the same as ``paid + carried_in - AnnualReport.unused()``; the triggers that keep
+    each call's ``CallFigures`` add the same (reporting.db_triggers)."""
     spent = F("spent_total")  # kept by the database (reporting.db_triggers), not summed per report
     from_imdi = F("decision__paid") + F("carried_in")
     return Least(from_imdi, Greatest(Value(ZERO), spent - F("other_income"), output_field=MONEY), output_field=MONEY)
@@ -117,10 +118,6 @@ class CountyRow:
     case_state: str
     figures: Figures
 
-    @property
-    def case_state_label(self) -> str:
-        return Case.State(self.case_state).label if self.case_state in Case.State.values else self.case_state
-
 
 @dataclass
 class CategoryRow:
@@ -152,7 +149,7 @@ class CallStatistics:
     category_totals: CategoryRow
     application_states: list[StateCount]
     case_states: list[StateCount]
-    payments: list[Payment] = field(default_factory=list)
+    payments: list[dict] = field(default_factory=list)
 
 
 def call_statistics(call: Call) -> CallStatistics:
@@ -188,30 +185,30 @@ def call_statistics(call: Call) -> CallStatistics:
 PAYMENT_ROWS = 500  # the page lists this many at most; the export "payments" has every one
 
 
-def payment_rows(call: Call) -> list[Payment]:
+def payment_rows(call: Call) -> list[dict]:
     """The payments of the call's grants with their money controls (økonomiregelverket): who proposed
     and attested each, the budget holder who approved it, the payment file it went in and when it
-    was paid. One query; the first ``PAYMENT_ROWS`` and one more, to tell that there are more."""
+    was paid. One query of plain values (a call has hundreds of payments: no model instances); the
+    first ``PAYMENT_ROWS`` and one more, to tell that there are more. The county's name is its
+    ``name`` as in ``_county_rows`` (a county's name is the same in both written standards,
+    portal/translation.py)."""
+    organisation = "decision__case__application__organisation__"
     return list(
         Payment.objects.filter(decision__case__call=call)
-        .select_related("decision__case__application__organisation", "recorded_by", "attested_by", "approved_by")
-        .select_related("batch")
-        .only(
+        .order_by(f"{organisation}name", "recorded_at", "pk")
+        .values(
+            "pk",
             "amount",
             "state",
             "paid_on",
-            "reference",
             "account",
-            "attested_at",
-            "approved_at",
-            "decision__case__application__reference",
-            "decision__case__application__organisation",
-            "recorded_by__full_name",
-            "attested_by__full_name",
-            "approved_by__full_name",
-            "batch__message_id",
-        )
-        .order_by("decision__case__application__organisation__name", "recorded_at", "pk")[: PAYMENT_ROWS + 1]
+            application=F("decision__case__application__reference"),
+            organisation=F(f"{organisation}name"),
+            proposer=F("recorded_by__full_name"),
+            attester=F("attested_by__full_name"),
+            approver=F("approved_by__full_name"),
+            payment_file=F("batch__message_id"),
+        )[: PAYMENT_ROWS + 1]
     )
 
 
@@ -301,38 +298,27 @@ class SchemeYears:
     pot: Decimal = ZERO
 
 
-def _per_call(calls) -> dict[int, dict[str, Decimal]]:
-    """Paid, used, carried over and repaid for each of ``calls``: one grouped pass over each table
-    (four queries), cheaper than a correlated subquery per call once there are many calls."""
-    ids = calls.order_by().values("pk")
-    approved = AnnualReport.objects.filter(state=AnnualReport.State.APPROVED, case__call__in=ids)
-    sums = (
-        ("paid", _paid(case__call__in=ids), "case__call_id", Sum("paid")),
-        ("used", approved, "case__call_id", Sum(used_expression())),
-        ("carried_over", CarryOver.objects.filter(report__case__call__in=ids), "report__case__call_id", Sum("amount")),
-        ("repaid", RepaymentClaim.objects.filter(case__call__in=ids), "case__call_id", Sum("repaid_amount")),
-    )
-    figures: dict[int, dict[str, Decimal]] = {}
-    for name, queryset, key, total in sums:
-        for call_id, amount in queryset.order_by().values(key).annotate(total=total).values_list(key, "total"):
-            figures.setdefault(call_id, {})[name] = amount
-    return figures
-
-
 def across_years(calls) -> list[SchemeYears]:
-    """One row per call (year) of each scheme, oldest year first, with the scheme's totals: five
-    queries, whatever the number of calls."""
-    figures = _per_call(calls)
+    """One row per call (year) of each scheme, oldest year first, with the scheme's totals: one query,
+    whatever the number of calls or applications. Each call's sums are the ones the database keeps
+    (``CallFigures``, reporting.db_triggers), the same as the call's page sums from its rows."""
     rows = calls.order_by("scheme__name", "scheme_id", "year").values(
-        "pk", "year", "title", "is_published", "pot", "allocated", "scheme_id", "scheme__name"
+        "pk",
+        "year",
+        "title",
+        "is_published",
+        "pot",
+        "allocated",
+        "scheme_id",
+        "scheme__name",
+        **{name: F(f"figures__{name}") for name in FIGURES[1:]},
     )
     schemes: dict[int, SchemeYears] = {}
     for row in rows:
         scheme = schemes.get(row["scheme_id"])
         if scheme is None:
             scheme = schemes[row["scheme_id"]] = SchemeYears(row["scheme_id"], row["scheme__name"])
-        sums = figures.get(row["pk"], {})
-        year = Figures(allocated=row["allocated"], **{name: sums.get(name) or ZERO for name in FIGURES[1:]})
+        year = Figures.from_row(row)
         scheme.rows.append(YearRow(row["pk"], row["year"], row["title"], row["is_published"], row["pot"], year))
         scheme.totals.add(year)
         scheme.pot += row["pot"]

@@ -43,7 +43,7 @@ EXPECTED_QUERIES = {
     ("case", "caseworker"): 15,
     ("payments due", "caseworker"): 7,
     ("healthz", "anonymous"): 1,
-    ("statistikk, overview", "caseworker"): 9,
+    ("statistikk, overview", "caseworker"): 5,
     ("statistikk, call", "caseworker"): 10,
 }
 

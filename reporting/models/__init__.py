@@ -1,6 +1,7 @@
 """What follows a paid grant (R18–R23): the annual report and accounts, their approval by two
 people in the county and IMDi's assessment, the carry-over of unused funds, reminders and exports
-(``reports``), and repayment claims with their interest and set-offs (``claims``)."""
+(``reports``), and repayment claims with their interest and set-offs (``claims``); each call's sums for
+the statistics, kept by the database (``figures``)."""
 
 from reporting.models.claims import (
     MIN_COMMENT_DAYS,
@@ -11,6 +12,7 @@ from reporting.models.claims import (
     claim_letter_upload_to,
     earliest_comment_deadline,
 )
+from reporting.models.figures import CallFigures
 from reporting.models.reports import (
     EXTENSIONS,
     RESULT_FIELDS,
@@ -42,6 +44,7 @@ __all__ = [
     "AccountLine",
     "AccountsApproval",
     "AnnualReport",
+    "CallFigures",
     "CarryOver",
     "ExportJob",
     "LateInterestRate",

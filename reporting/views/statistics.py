@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from reporting import statistics
+from portal.formats import kr
+from reporting import statistics, tables
 from reporting.charts import Series, bar_chart, count
 from reporting.permissions import can_view_statistics
 
@@ -49,7 +50,9 @@ def statistics_overview(request):
             label=lambda item: str(item["year"]),
             series=_figures_series("pot", "allocated", "paid"),
         )
-        sections.append({"scheme": scheme, "chart": chart, "table_id": table_id})
+        sums = tables.money_cells({"pot": scheme.pot, **scheme.totals.__dict__}) if len(scheme.rows) > 1 else None
+        rows = tables.year_rows(scheme.rows)
+        sections.append({"scheme": scheme, "chart": chart, "table_id": table_id, "rows": rows, "sums": sums})
     return render(request, "reporting/statistics/overview.html", {"sections": sections})
 
 
@@ -115,6 +118,17 @@ def _other_charts(stats) -> dict:
     }
 
 
+def _category_rows(stats: statistics.CallStatistics) -> list[dict]:
+    return [
+        {
+            "category_id": str(row.category_id),
+            "name": row.name,
+            "cells": tables.money_cells({"budget": row.budget, "granted": row.granted, "spent": row.spent}),
+        }
+        for row in stats.categories
+    ]
+
+
 @require_GET
 def statistics_call(request, pk: int):
     """One call: its totals, each county's share, budget against accounts per cost category, and
@@ -128,14 +142,25 @@ def statistics_call(request, pk: int):
         {"key": s.key, "label": s.label, "value": stats.pot if s.key == "pot" else getattr(stats.totals, s.key)}
         for s in _figures_series("pot", *statistics.FIGURES)
     ]
+    for item in totals:
+        item["text"] = kr(item["value"])
+    category_totals = stats.category_totals
+    payments = stats.payments[: statistics.PAYMENT_ROWS]
     context = {
         "call": call,
         "stats": stats,
         "totals": totals,
         "charts": {**_money_charts(stats, totals), **_other_charts(stats)},
+        "counties": tables.county_rows(stats.counties),
+        "county_sums": tables.money_cells(stats.totals.__dict__),
+        "categories": _category_rows(stats),
+        "category_sums": tables.money_cells(
+            {"budget": category_totals.budget, "granted": category_totals.granted, "spent": category_totals.spent}
+        ),
         "case_total": sum(s.count for s in stats.case_states),
         "application_total": sum(s.count for s in stats.application_states),
-        "payments": stats.payments[: statistics.PAYMENT_ROWS],
-        "more_payments": len(stats.payments) > statistics.PAYMENT_ROWS,
+        "payments": tables.payment_rows(payments),
+        "payment_count": len(payments),
+        "more_payments": len(stats.payments) > len(payments),
     }
     return render(request, "reporting/statistics/call.html", context)
