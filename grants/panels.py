@@ -2,7 +2,6 @@
 calls IMDi runs, what has been submitted and what waits for IMDi's caseworkers."""
 
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 
 from grants.access import applications_for
@@ -11,6 +10,7 @@ from grants.services.budget import waiting_for_budget_holder
 from portal.access import can_confirm_for
 from portal.columns import translated
 from portal.dashboard import register
+from portal.links import pk_url
 from portal.models import Role
 
 
@@ -37,13 +37,14 @@ def open_calls(request):
         .order_by("application_deadline", "pk")
         .values("id", "title", "opens_at", "application_deadline", "extended_to")
     )
+    call_url = pk_url("call_detail")
     for call in calls:
         deadline = call["application_deadline"]
         call["county_deadline"] = max(call["extended_to"] or deadline, deadline)
         call["extended"] = call["county_deadline"] != deadline
         call["opens_later"] = call["opens_at"] is not None and call["opens_at"] > now
         call["late"] = not call["opens_later"] and now >= call["county_deadline"]
-        call["url"] = reverse("call_detail", args=[call["id"]])
+        call["url"] = call_url(call["id"])
     return {"calls": calls, "now": now}
 
 

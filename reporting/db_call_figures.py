@@ -253,20 +253,24 @@ def _sqlite_trigger(name: str, event: str, table: str, *statements: str) -> str:
     return f"CREATE TRIGGER IF NOT EXISTS {name} {event} ON {table} BEGIN\n    {body}\nEND"
 
 
-def _sqlite_statements() -> list[str]:
-    old_case, new_case = _CALL_OF_CASE.format(case="OLD.case_id"), _CALL_OF_CASE.format(case="NEW.case_id")
+def _used_follows_paid() -> str:
+    """What the decision's approved report used follows what is paid (in the decision's trigger)."""
     used_by_paid = (
         "SELECT COALESCE(SUM(MIN({paid} + r.carried_in, MAX(0, r.spent_total - r.other_income))), 0) "
         "FROM reporting_annualreport r WHERE r.decision_id = NEW.id AND r.state = 'approved' "
         "AND (SELECT call_id FROM grants_case WHERE id = r.case_id) = reporting_callfigures.call_id"
     )
-    # What the decision's approved report used follows what is paid.
-    used_follows_paid = (
+    return (
         f"UPDATE reporting_callfigures SET used = used + ({used_by_paid.format(paid='NEW.paid')}) "  # noqa: S608
         f"- ({used_by_paid.format(paid='OLD.paid')}) WHERE NEW.paid <> OLD.paid AND call_id IN "
         "(SELECT c.call_id FROM reporting_annualreport r JOIN grants_case c ON c.id = r.case_id "
         "WHERE r.decision_id = NEW.id AND r.state = 'approved');"
     )
+
+
+def _sqlite_statements() -> list[str]:
+    old_case, new_case = _CALL_OF_CASE.format(case="OLD.case_id"), _CALL_OF_CASE.format(case="NEW.case_id")
+    used_follows_paid = _used_follows_paid()
     decision_old = _add("paid", "-OLD.paid", old_case, _GRANT_IN_FORCE.format(row="OLD"))
     decision_new = _add("paid", "NEW.paid", new_case, _GRANT_IN_FORCE.format(row="NEW"))
     report_old = _add("used", "-" + _USED.format(row="OLD"), old_case, "OLD.state = 'approved'")

@@ -9,20 +9,18 @@ with ``portal.formats.kr``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from html import escape
 
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from grants.models import Case, Payment
 from portal.formats import kr
+from portal.links import pk_url
 from reporting.statistics import CountyRow, YearRow
 
 NO_VALUE = "–"  # in a cell with nothing to show yet
-PLACEHOLDER = 987654321  # a pk, for one reverse() of every call's link
 
 
 def _html(rows) -> SafeString:
@@ -35,21 +33,14 @@ def money_cells(figures: dict[str, Decimal]) -> SafeString:
     return mark_safe("".join(cells))  # noqa: S308 -- our figure names, and escaped amounts
 
 
-def _call_url() -> Callable[[int], str]:
-    """The link to a call's statistics page, from one ``reverse`` (some 10 µs each) for every year:
-    the links differ only in the call's pk."""
-    before, _pk, after = reverse("statistics_call", args=[PLACEHOLDER]).partition(str(PLACEHOLDER))
-    return lambda pk: escape(f"{before}{pk}{after}")
-
-
 def year_rows(rows: list[YearRow]) -> SafeString:
     """A scheme's years: the year, linking to the call's statistics, the call's title and its figures."""
     statistics_for = escape(_("statistikk for"))
     unpublished = f' <span class="status-tag status-closed">{escape(_("Ikke publisert"))}</span>'
-    call_url = _call_url()
+    call_url = pk_url("statistics_call")
     lines = []
     for row in rows:
-        url, title = call_url(row.call_id), escape(row.title)
+        url, title = escape(call_url(row.call_id)), escape(row.title)
         lines.append(
             f'<tr data-call="{row.call_id}"><th scope="row"><a href="{url}">{row.year}'
             f'<span class="visually-hidden"> – {statistics_for} {title}</span></a></th>'

@@ -22,6 +22,7 @@ from grants.models.applications import county_director_ids, county_people
 from grants.sections import field_label_lazy, section_fields
 from portal.form_fields import DateField, DateTimeField
 from portal.models import Organisation
+from portal.widgets import FastSelect
 
 MAX_TOTAL = Decimal("999999999999.99")  # what a total (14 digits, 2 decimals) can hold
 
@@ -235,8 +236,9 @@ SECTION_FORMS: dict[str, type[VersionedForm]] = {
 
 
 class BudgetLineForm(forms.Form):
-    # A plain choice of the call's categories (read once per page, not once per row).
-    category = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Kostnadskategori"))
+    # A plain choice of the call's categories (read once per page, not once per row), written without a
+    # template per option (issue 16: ten categories on each of the budget's rows).
+    category = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Kostnadskategori"), widget=FastSelect)
     amount = AmountField(label=gettext_lazy("Beløp (kr)"))
     description = forms.CharField(label=gettext_lazy("Hva beløpet dekker"), max_length=500)
 

@@ -18,7 +18,9 @@ from grants.forms.allocation import AllocationForm
 from grants.forms.fields import AmountField
 from grants.models import Call, Case, Decision, ImpartialityDeclaration, Submission
 from portal.audit import Actor
+from portal.columns import translated
 from portal.formats import ZERO, kr
+from portal.links import pk_url
 from portal.rules import Refused
 
 
@@ -53,6 +55,11 @@ def _allocation_rows(call: Call):
     return (
         Case.objects.filter(call=call)
         .select_related("application", "application__organisation")
+        # What a row shows and the allocation rule reads: not the applications' answers (issue 16).
+        .only(
+            *("id", "state", "allocated", "recommended_total", "call_id", "application__reference"),
+            *("application__organisation__id", *translated("application__organisation__name")),
+        )
         .annotate(total_score=Sum("scores__score"), requested=Subquery(requested.values("total")[:1]))
         .order_by(F("total_score").desc(nulls_last=True), "application__organisation__name", "pk")
     )
@@ -70,8 +77,10 @@ def _allocation_context(request, call: Call, *, bound: AllocationForm | None = N
     rows = list(_allocation_rows(call))
     labels = {value: str(label) for value, label in Case.State.choices}  # get_state_display rebuilds them per call
     amount = AmountField()
+    case_url, set_url = pk_url("case_detail"), pk_url("allocation_set")
     for case in rows:
         case.state_label = labels[case.state]
+        case.case_url, case.set_url = case_url(case.pk), set_url(case.pk)
         case.may_allocate = permissions.can_allocate(membership, user, case, conflicts=conflicts)
         if bound is not None and bound.case.pk == case.pk:
             case.amount_input = bound["amount"]
@@ -79,11 +88,11 @@ def _allocation_context(request, call: Call, *, bound: AllocationForm | None = N
             case.amount_input = AmountInput.for_case(case, amount.prepare_value(case.allocated))
         else:
             case.amount_input = None
-        sums = {
-            "requested": sum((case.requested for case in rows if case.requested is not None), ZERO),
-            "recommended": sum((case.recommended_total for case in rows if case.recommended_total is not None), ZERO),
-            "allocated": sum((case.allocated for case in rows), ZERO),
-        }
+    sums = {
+        "requested": sum((case.requested for case in rows if case.requested is not None), ZERO),
+        "recommended": sum((case.recommended_total for case in rows if case.recommended_total is not None), ZERO),
+        "allocated": sum((case.allocated for case in rows), ZERO),
+    }
     proposals = list(
         Decision.objects.filter(case__call=call, state=Decision.State.PROPOSED, kind=Decision.Kind.GRANT)
         .select_related("case__application__organisation", "case__call", "proposed_by")

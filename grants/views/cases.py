@@ -26,6 +26,7 @@ from grants.views.applications import application_history
 from grants.workflows import CASE
 from portal.audit import Actor
 from portal.columns import translated
+from portal.links import pk_url
 from portal.models import Organisation
 from portal.rules import Refused, deny
 
@@ -160,8 +161,10 @@ def case_list(request):
     paginator.count = _filtered(Case.objects.all(), filters).count()
     page = paginator.get_page(request.GET.get("side"))
     labels = {value: str(label) for value, label in S.choices}  # get_state_display rebuilds its choices per call
+    case_url = pk_url("case_detail")
     for case in page.object_list:
         case.state_label = labels[case.state]
+        case.url = case_url(case.pk)
     context = {
         "form": form,
         "page": page,
