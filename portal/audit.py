@@ -215,12 +215,14 @@ def log_page(events: QuerySet[AuditEvent], *, older_than: str | None, newer_than
         return LogPage(page, page[-1].pk if len(rows) > size else None, None)
     anchor_id = older_id if older_id is not None else newer_id
     anchor_at = Subquery(AuditEvent.objects.filter(pk=anchor_id).values("at")[:1])
+    # The outer bound on ``at`` alone gives the index (at, id) a range to start from; the OR of the
+    # exact keyset condition alone made PostgreSQL walk the index from the newest event (issue 16).
     if older_id is not None:
-        beyond = Q(at__lt=anchor_at) | Q(at=anchor_at, id__lt=anchor_id)
+        beyond = Q(at__lte=anchor_at) & (Q(at__lt=anchor_at) | Q(at=anchor_at, id__lt=anchor_id))
         rows = list(events.filter(beyond).order_by("-at", "-id")[: size + 1])
         page = rows[:size]
         return LogPage(page, page[-1].pk if len(rows) > size else None, page[0].pk if page else None)
-    beyond = Q(at__gt=anchor_at) | Q(at=anchor_at, id__gt=anchor_id)
+    beyond = Q(at__gte=anchor_at) & (Q(at__gt=anchor_at) | Q(at=anchor_at, id__gt=anchor_id))
     rows = list(events.filter(beyond).order_by("at", "id")[: size + 1])
     page = list(reversed(rows[:size]))
     return LogPage(page, page[-1].pk if page else None, page[0].pk if len(rows) > size else None)

@@ -192,7 +192,12 @@ class Application(models.Model):
             ),
         ]
         # IMDi's lists, newest submitted first.
-        indexes = [models.Index(fields=["submitted_at"], name="application_submitted_at")]
+        indexes = [
+            models.Index(fields=["submitted_at"], name="application_submitted_at"),
+            # The inbox's counties with a case in any call: a county's applications without reading
+            # their answers from the table (an index-only scan; issue 16).
+            models.Index(fields=["organisation", "id"], name="application_organisation_id"),
+        ]
 
     def __str__(self) -> str:
         label = self.reference or _("søknad %(pk)s") % {"pk": self.pk}
