@@ -148,6 +148,17 @@ def test_the_page_shows_the_pot_and_every_application(client, cast):
     assert reverse("case_detail", args=[assessed.pk]) in page
 
 
+def test_a_call_without_applications_shows_its_pot_untouched(client, cast):
+    # The column sums used to be taken inside the loop over the rows: with no rows, no sums and a 500.
+    login(client, cast.caseworker)
+
+    response = client.get(allocation_url(cast))
+
+    assert response.status_code == 200
+    assert money("kr 5 000 000") in response.content.decode()
+    assert 'id="allocation-totals"' in response.content.decode()
+
+
 def test_the_cases_are_ranked_by_total_score(client, cast):
     low = cheap_case(cast, score=2)
     high = cheap_case(cast, score=9)
