@@ -157,10 +157,9 @@ def money(cast):
     return {"a": grant_a, "b": grant_b, "report_a": report_a, "report_b": report_b}
 
 
-def cheap_grant(cast, call, organisation, amount="10000"):
-    """A county's submitted application with a paid grant, an approved report, a carry-over and a
-    repaid claim, written directly (no letters): for the query-count tests."""
-    amount = Decimal(amount)
+def written_grant(cast, call, organisation, amount: Decimal, *, reference: str, categories, case_state, description):
+    """A county's submitted application with a budget line of ``amount`` in each of ``categories`` and
+    its grant of ``amount`` approved and accepted (granted in the last category), written directly."""
     now = timezone.now()
     application = Application.objects.create(
         call=call,
@@ -168,12 +167,11 @@ def cheap_grant(cast, call, organisation, amount="10000"):
         state=Application.State.SUBMITTED,
         created_by=cast.staff_a,
         submitted_at=now,
-        reference=f"S-{call.pk}-{organisation.pk}",
+        reference=reference,
     )
-    categories = list(call.cost_categories.order_by("order"))
     for category in categories:
-        BudgetLine.objects.create(application=application, category=category, amount=amount, description="Lærere")
-    case = Case.objects.create(application=application, call=call, state=Case.State.PAID, allocated=amount)
+        BudgetLine.objects.create(application=application, category=category, amount=amount, description=description)
+    case = Case.objects.create(application=application, call=call, state=case_state, allocated=amount)
     decision = Decision.objects.create(
         case=case,
         kind=Decision.Kind.GRANT,
@@ -192,6 +190,24 @@ def cheap_grant(cast, call, organisation, amount="10000"):
         accepted_by=cast.director_a,
     )
     DecisionLine.objects.create(decision=decision, category=categories[-1], requested=amount, granted=amount)
+    return decision
+
+
+def cheap_grant(cast, call, organisation, amount="10000"):
+    """A county's submitted application with a paid grant, an approved report, a carry-over and a
+    repaid claim, written directly (no letters): for the query-count tests."""
+    amount = Decimal(amount)
+    now = timezone.now()
+    decision = written_grant(
+        cast,
+        call,
+        organisation,
+        amount,
+        reference=f"S-{call.pk}-{organisation.pk}",
+        categories=list(call.cost_categories.order_by("order")),
+        case_state=Case.State.PAID,
+        description="Lærere",
+    )
     Payment.objects.create(
         decision=decision, amount=amount, paid_on=now.date(), reference="B-1", recorded_by=cast.caseworker, state="paid"
     )

@@ -12,13 +12,19 @@ from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from grants.models import Application, BudgetLine, Case, Decision, DecisionLine, Payment
 from portal.formats import kr
 from reporting.models import AccountLine, AnnualReport, CarryOver, RepaymentClaim
 from tests import factories as f
-from tests.reporting.test_statistics import approved_report, carry_over, cheap_grant, money, repaid_claim  # noqa: F401
+from tests.reporting.test_statistics import (  # noqa: F401
+    approved_report,
+    carry_over,
+    cheap_grant,
+    money,
+    repaid_claim,
+    written_grant,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -119,36 +125,16 @@ def texts(figures: dict[str, Decimal]) -> list[str]:
 def accepted_grant(cast, call, organisation, amount: str) -> Decision:
     """A county's grant approved and accepted, nothing paid yet, and a payment of it proposed."""
     amount = Decimal(amount)
-    now = timezone.now()
-    application = Application.objects.create(
-        call=call,
-        organisation=organisation,
-        state=Application.State.SUBMITTED,
-        created_by=cast.staff_a,
-        submitted_at=now,
+    decision = written_grant(
+        cast,
+        call,
+        organisation,
+        amount,
         reference=f"A-{call.pk}-{organisation.pk}",
+        categories=[call.cost_categories.order_by("order").first()],
+        case_state=Case.State.ACCEPTED,
+        description="Tolk",
     )
-    category = call.cost_categories.order_by("order").first()
-    BudgetLine.objects.create(application=application, category=category, amount=amount, description="Tolk")
-    case = Case.objects.create(application=application, call=call, state=Case.State.ACCEPTED, allocated=amount)
-    decision = Decision.objects.create(
-        case=case,
-        kind=Decision.Kind.GRANT,
-        state=Decision.State.APPROVED,
-        requested=amount,
-        amount=amount,
-        rules="Regler",
-        facts="Fakta",
-        considerations="Hensyn",
-        report_deadline=call.report_deadline,
-        proposed_by=cast.caseworker,
-        proposed_at=now,
-        approved_by=cast.caseworker2,
-        approved_at=now,
-        accepted_at=now,
-        accepted_by=cast.director_a,
-    )
-    DecisionLine.objects.create(decision=decision, category=category, requested=amount, granted=amount)
     Payment.objects.create(decision=decision, amount=amount / 2, reference="B-2", recorded_by=cast.caseworker)
     return decision
 
